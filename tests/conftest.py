@@ -1,0 +1,86 @@
+"""Shared fixtures: one user per role in their teams, API clients, tokens, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from mops.management.commands.seed_demo import seed_core
+from mops.services import create_api_token
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need PostgreSQL or Redis skip on the embedded default; browser tests never skip
+    in CI (CI installs Chromium)."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    on_redis = bool(settings.REDIS_URL)
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        if "postgres" in marks and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://…"))
+        if marks & {"redis", "worker"} and not on_redis:
+            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL=redis://…"))
+
+
+@pytest.fixture(autouse=True)
+def _no_login_lockout(settings):
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def org(db):
+    """The demo organisation's teams and users (one per role)."""
+    return seed_core()
+
+
+@pytest.fixture
+def users(org):
+    return org["users"]
+
+
+@pytest.fixture
+def teams(org):
+    return org["teams"]
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def token_for():
+    def make(user, *scopes: str) -> str:
+        _token, raw = create_api_token(owner=user, name="test", scopes=list(scopes))
+        return raw
+
+    return make
+
+
+@pytest.fixture
+def bearer(api_client, token_for):
+    """An API client authenticated with a fresh token: ``bearer(user, "metrics:read")``."""
+
+    def make(user, *scopes: str) -> APIClient:
+        raw = token_for(user, *scopes)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def celery_worker(transactional_db, django_db_serialized_rollback):
+    """A real Celery worker (in a thread of this process) consuming from the Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from mops.celery import app
+
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING") as worker:
+        yield worker
