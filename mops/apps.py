@@ -10,8 +10,8 @@ class MopsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import signals
-        from .roles import grant_admin_everything
+        from .roles import sync_roles
 
-        # Every app's permissions exist only after its own migrations: top up the admin role last.
-        post_migrate.connect(grant_admin_everything, dispatch_uid="mops.grant_admin_everything")
+        # Every app's permissions exist only after its own migrations: sync the roles last.
+        post_migrate.connect(sync_roles, dispatch_uid="mops.sync_roles")
         assert signals

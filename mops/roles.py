@@ -45,9 +45,35 @@ def grant_role_permissions(
     groups["admin"].permissions.add(*Permission.objects.all())
 
 
-def grant_admin_everything(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: the admin role holds every permission, including apps migrated later."""
+# app label -> mapping; apps register theirs in AppConfig.ready() (see register_role_permissions)
+_REGISTERED: dict[str, Mapping[str, Sequence[str]]] = {"mops": CORE_ROLE_PERMISSIONS}
+
+
+def register_role_permissions(app_label: str, mapping: Mapping[str, Sequence[str]]) -> None:
+    _REGISTERED[app_label] = mapping
+
+
+def sync_roles(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: every role group holds its declared permissions, admin holds all.
+
+    Runs once per migrate, after the last app's permissions exist. It also restores the roles
+    after a test database flush, which deletes what the data migrations created.
+    """
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
 
-    admin, _created = Group.objects.using(using).get_or_create(name="admin")
-    admin.permissions.add(*Permission.objects.using(using).all())
+    # post_migrate is sent once per app that has a models module: act on the last one.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not None and sender.label != with_models[-1].label:
+        return
+    groups = {name: Group.objects.using(using).get_or_create(name=name)[0] for name in ROLE_NAMES}
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for mapping in _REGISTERED.values():
+        for role, perms in mapping.items():
+            groups[role].permissions.add(*(by_name[p] for p in perms if p in by_name))
+    groups["admin"].permissions.add(*by_name.values())

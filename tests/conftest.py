@@ -21,6 +21,12 @@ def pytest_collection_modifyitems(config, items):
     on_redis = bool(settings.REDIS_URL)
     for item in items:
         marks = {mark.name for mark in item.iter_markers()}
+        if marks & {"browser", "worker"}:
+            # Committed data seen by another thread; the flush after such a test would delete
+            # what data migrations created (roles, the metric catalogue) unless restored.
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
+            )
         if "postgres" in marks and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://…"))
         if marks & {"redis", "worker"} and not on_redis:
@@ -30,6 +36,16 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _no_login_lockout(settings):
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request that switched to Japanese leaves it active in the thread: start each test in en."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

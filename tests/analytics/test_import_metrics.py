@@ -1,0 +1,94 @@
+"""import_metrics and the upload form share the loader: counts, idempotency, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from analytics.models import BatchStatus, ImportBatch, MetricFact
+from analytics.services.campaigns import create_campaign
+
+pytestmark = pytest.mark.django_db
+
+WIDE_JA = (
+    "キャンペーン レポート\n2026/11/01 - 2026/11/03\n"
+    "日,キャンペーン,表示回数,クリック数,費用\n"
+    '2026/11/01,冬のセール,1000,50,"￥12,000"\n'
+    '2026/11/02,冬のセール,1200,60,"￥13,500"\n'
+    '合計,,2200,110,"￥25,500"\n'
+)
+
+
+@pytest.fixture
+def winter(teams):
+    return create_campaign(team=teams["digital-marketing"], name="冬のセール", code="winter")
+
+
+def run(path, *args, capsys):
+    with pytest.raises(SystemExit) if "refused" in args else _nothing():
+        call_command("import_metrics", str(path), *[a for a in args if a != "refused"])
+    out = capsys.readouterr().out.strip().splitlines()
+    return json.loads(out[-1])
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_wide_japanese_cp932_file_loads_by_campaign_name(tmp_path, winter, capsys):
+    path = tmp_path / "report.csv"
+    path.write_bytes(WIDE_JA.encode("cp932"))
+    counts = run(path, capsys=capsys)
+    assert counts == {"received": 6, "created": 6, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert MetricFact.objects.get(metric__key="cost", date="2026-11-02").value == 13500
+    again = run(path, capsys=capsys)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 6)
+
+
+def test_unknown_campaign_is_refused_unless_created(tmp_path, db, org, capsys):
+    path = tmp_path / "report.csv"
+    path.write_bytes(WIDE_JA.encode("utf-8"))
+    counts = run(path, "refused", capsys=capsys)
+    assert counts["rejected"] == counts["received"] == 6 and counts["created"] == 0
+    assert not MetricFact.objects.exists()
+    counts = run(path, "--create-campaigns", capsys=capsys)
+    assert counts["created"] == 6
+
+
+def test_refusal_exits_non_zero_and_names_row_and_column(tmp_path, winter, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("date,campaign,metric,value\n2026-11-01,winter,clicks,abc\n")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_metrics", str(path))
+    assert exit_info.value.code == 1
+    captured = capsys.readouterr()
+    assert "row 2" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["rejected"] == 1
+
+
+def test_upload_form_loads_and_shows_the_batch(client, users, winter):
+    client.force_login(users["marketer"])
+    upload = SimpleUploadedFile("report.csv", WIDE_JA.encode("cp932"), content_type="text/csv")
+    response = client.post("/analytics/imports/new/", {"file": upload}, follow=True)
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.SUCCEEDED and batch.created == 6
+    assert batch.created_by == users["marketer"] and batch.encoding
+    assert response.status_code == 200 and f"#{batch.pk}" in response.content.decode()
+
+
+def test_upload_with_bad_rows_is_refused_whole(client, users, winter):
+    client.force_login(users["marketer"])
+    text = WIDE_JA.replace("1200,60", "1200,-60")
+    upload = SimpleUploadedFile("report.csv", text.encode("utf-8"), content_type="text/csv")
+    response = client.post("/analytics/imports/new/", {"file": upload}, follow=True)
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.REFUSED and batch.errors
+    assert not MetricFact.objects.exists()
+    assert "クリック数" in response.content.decode()
