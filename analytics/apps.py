@@ -18,3 +18,15 @@ class AnalyticsConfig(AppConfig):
         api_routes.register("campaigns", (CampaignViewSet, "campaign"))
         register_role_permissions("analytics", roles.ROLE_PERMISSIONS)
         overview_panels.register("analytics.recent_imports", recent_imports_panel)
+        self._connect_kpi_recompute()
+
+    def _connect_kpi_recompute(self) -> None:
+        """After each load, recompute the touched KPI periods and anomalies; seed demo data."""
+        from mops.registry import demo_seeders
+
+        from .demo import seed_analytics_demo
+        from .signals import facts_changed
+        from .tasks import on_facts_changed
+
+        facts_changed.connect(on_facts_changed, dispatch_uid="analytics.recompute_touched")
+        demo_seeders.register("analytics", seed_analytics_demo)

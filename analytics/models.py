@@ -77,6 +77,14 @@ class Campaign(models.Model):
     utm_medium = models.CharField("utm_medium", max_length=100, blank=True)
     utm_campaign = models.CharField("utm_campaign", max_length=100, blank=True)
     landing_page = models.URLField(_("landing page"), max_length=500, blank=True)
+    plan = models.ForeignKey(
+        "governance.Plan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("plan"),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -196,6 +204,12 @@ class ImportBatch(models.Model):
         "mops.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     filename = models.CharField(_("file name"), max_length=255, blank=True)
+    # The uploaded file as received, kept so that a batch can be downloaded again.
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
+    # What the user chose on the upload form (column map, campaign, create campaigns).
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    # Percent done while a large load runs in a worker.
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
     source = models.CharField(_("data source"), max_length=32, blank=True)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
@@ -231,3 +245,148 @@ class ImportBatch(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
+
+
+class ColumnMap(models.Model):
+    """A saved mapping of a data source's file headers to canonical columns and metric keys.
+
+    ``mapping`` is ``{"<header as in the file>": "<date|campaign|metric key|ignore>"}``; the
+    upload preview saves it and later uploads of the same source reuse it.
+    """
+
+    source = models.SlugField(_("data source"), max_length=32, unique=True)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["source"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class Granularity(models.TextChoices):
+    DAY = "day", _("Day")
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+
+
+class KpiFormat(models.TextChoices):
+    NUMBER = "number", _("Number")
+    CURRENCY = "currency", _("Money")
+    PERCENT = "percent", _("Percentage")
+    RATIO = "ratio", _("Ratio")
+
+
+class Kpi(models.Model):
+    """A KPI formula over metric keys and the scope of campaigns it sums.
+
+    ``expression`` is a sum of metric keys, optionally divided by another sum:
+    ``conversions``, ``cost / conversions`` (CPA), ``clicks / impressions`` (CTR),
+    ``revenue / cost`` (ROAS). Ratios are ratios of sums over the period, never averages of
+    daily ratios. Governance adds direction, targets, owner and status on top of this.
+    """
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_ja = models.CharField(_("Japanese name"), max_length=100, blank=True)
+    expression = models.CharField(_("formula"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    display_format = models.CharField(
+        _("display format"), max_length=10, choices=KpiFormat.choices, default=KpiFormat.NUMBER
+    )
+    granularity = models.CharField(
+        _("granularity"), max_length=5, choices=Granularity.choices, default=Granularity.WEEK
+    )
+    scope_channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, blank=True
+    )
+    scope_team = models.ForeignKey(
+        "mops.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    scope_plan = models.ForeignKey(
+        "governance.Plan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plan"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class KpiValue(models.Model):
+    """The summary table: one KPI's value for one period (per currency, never converted).
+
+    ``value`` is NULL when the denominator is zero (shown as “—”, never 0 or infinity).
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="values")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    currency = models.CharField(_("currency"), max_length=3, default="")
+    numerator = models.FloatField(_("numerator"))
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+    value = models.FloatField(_("value"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kpi", "period_start"]
+        verbose_name = _("KPI value")
+        verbose_name_plural = _("KPI values")
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "period_start", "currency"], name="kpivalue_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.period_start} {self.value}"
+
+
+class AnomalyDirection(models.TextChoices):
+    DROP = "drop", _("Drop")
+    SPIKE = "spike", _("Spike")
+
+
+class Anomaly(models.Model):
+    """A day whose metric value lies far from the robust, weekday-aware expectation."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="anomalies")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    value = models.FloatField(_("value"))
+    expected = models.FloatField(_("expected"))
+    score = models.FloatField(_("score"))
+    direction = models.CharField(_("direction"), max_length=5, choices=AnomalyDirection.choices)
+    detected_at = models.DateTimeField(_("detected at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "campaign"]
+        verbose_name = _("anomaly")
+        verbose_name_plural = _("anomalies")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "metric", "date"], name="anomaly_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.metric_id} {self.date} {self.direction}"

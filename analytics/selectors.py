@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, Max, QuerySet, Sum, Value, When
 
 from mops.permissions import restrict
 
-from .models import Campaign, ImportBatch, MetricFact
+from .models import Anomaly, BatchStatus, Campaign, ImportBatch, Kpi, KpiValue, MetricFact
 
 
 def campaigns_for(*, user: Any, action: str = "view") -> QuerySet[Campaign]:
@@ -21,7 +24,139 @@ def facts_for(*, user: Any) -> QuerySet[MetricFact]:
 
 
 def batches_for(*, user: Any) -> QuerySet[ImportBatch]:
+    """Admins see every batch; others the batches they made and those of their teams."""
+    from django.db.models import Q
+
     from mops.permissions import is_admin
 
-    qs = ImportBatch.objects.select_related("created_by")
-    return qs if is_admin(user) else qs.filter(created_by=user)
+    qs = ImportBatch.objects.select_related("created_by", "team")
+    if is_admin(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(Q(created_by=user) | Q(team__in=user.teams.all()))
+
+
+# --- KPIs, anomalies, freshness -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiPoint:
+    period_start: date
+    period_end: date
+    currency: str
+    numerator: float
+    denominator: float | None
+    value: float | None  # None: the denominator is zero (n/a, shown as “—”)
+
+
+@dataclass(frozen=True)
+class KpiReading:
+    numerator: float
+    denominator: float | None
+    value: float | None
+
+
+@dataclass(frozen=True)
+class DailyPoint:
+    date: date
+    value: float
+
+
+def kpis_for(*, user: Any) -> QuerySet[Kpi]:
+    """KPI definitions are organisation-wide: every role with ``view_kpi`` sees all of them."""
+    from mops.permissions import is_admin
+
+    qs = Kpi.objects.select_related("scope_team", "scope_plan")
+    if is_admin(user) or (
+        getattr(user, "is_authenticated", False) and user.has_perm("analytics.view_kpi")
+    ):
+        return qs
+    return qs.none()
+
+
+def kpi_series(
+    *, kpi: Kpi, date_from: date, date_to: date, currency: str | None = None
+) -> list[KpiPoint]:
+    """Stored values of the periods overlapping [date_from, date_to], oldest first."""
+    qs = KpiValue.objects.filter(kpi=kpi, period_end__gte=date_from, period_start__lte=date_to)
+    if currency is not None:
+        qs = qs.filter(currency=currency)
+    return [
+        KpiPoint(v.period_start, v.period_end, v.currency, v.numerator, v.denominator, v.value)
+        for v in qs.order_by("period_start", "currency")
+    ]
+
+
+def kpi_actual(*, kpi: Kpi, date_from: date, date_to: date) -> dict[str, KpiReading]:
+    """The KPI over an arbitrary date range (e.g. a fiscal quarter), straight from the facts:
+    a ratio of sums per campaign currency. Currencies without facts are absent."""
+    from .services.kpis import parse_expression, scope_filter
+
+    expr = parse_expression(kpi.expression)
+    facts = MetricFact.objects.filter(
+        campaign__in=Campaign.objects.filter(**scope_filter(kpi)),
+        metric__key__in=expr.metric_keys,
+        date__gte=date_from,
+        date__lte=date_to,
+    )
+    num = Sum(Case(When(metric__key__in=expr.numerator, then="value"), default=Value(0.0)))
+    den = Sum(Case(When(metric__key__in=expr.denominator, then="value"), default=Value(0.0)))
+    rows = facts.values("campaign__currency").annotate(num=num, den=den).order_by()
+    readings = {}
+    for row in rows:
+        numerator = float(row["num"] or 0.0)
+        if expr.denominator:
+            denominator: float | None = float(row["den"] or 0.0)
+            value = numerator / denominator if denominator else None
+        else:
+            denominator, value = None, numerator
+        readings[row["campaign__currency"]] = KpiReading(numerator, denominator, value)
+    return readings
+
+
+def anomalies_between(
+    *, user: Any, date_from: date, date_to: date, campaign_ids: Iterable[int] | None = None
+) -> QuerySet[Anomaly]:
+    """Anomalies of the campaigns the user may see, newest first."""
+    qs = Anomaly.objects.filter(
+        campaign__in=campaigns_for(user=user).values("pk"), date__gte=date_from, date__lte=date_to
+    ).select_related("campaign", "metric")
+    if campaign_ids is not None:
+        qs = qs.filter(campaign_id__in=list(campaign_ids))
+    return qs.order_by("-date", "campaign__code", "metric__key")
+
+
+def last_facts_arrival(*, source: str | None = None, campaign: Any = None) -> datetime | None:
+    """When facts last arrived: the finish time of the last successful import batch, for a data
+    source (the batch's source), a campaign (batches that wrote its facts), or both."""
+    batches = ImportBatch.objects.filter(status=BatchStatus.SUCCEEDED, finished_at__isnull=False)
+    if campaign is not None:
+        facts = MetricFact.objects.filter(campaign=campaign)
+        if source is not None:
+            facts = facts.filter(source=source)
+        batches = batches.filter(pk__in=facts.values("batch_id"))
+    elif source is not None:
+        batches = batches.filter(source=source)
+    return batches.aggregate(last=Max("finished_at"))["last"]
+
+
+def daily_metric_series(
+    *,
+    campaign: Any = None,
+    metric_key: str,
+    date_from: date,
+    date_to: date,
+    source: str | None = None,
+) -> list[DailyPoint]:
+    """Daily totals of one metric (over all campaigns unless one is given, over all sources
+    unless one is given), oldest first; days without facts are absent, not zero."""
+    facts = MetricFact.objects.filter(
+        metric__key=metric_key, date__gte=date_from, date__lte=date_to
+    )
+    if campaign is not None:
+        facts = facts.filter(campaign=campaign)
+    if source is not None:
+        facts = facts.filter(source=source)
+    rows = facts.values("date").annotate(total=Sum("value")).order_by("date")
+    return [DailyPoint(row["date"], float(row["total"])) for row in rows]

@@ -1,13 +1,11 @@
 from django.urls import path
 
-from mops.views import section
-
 from . import views
 
 app_name = "analytics"
 
 urlpatterns = [
-    path("", section, {"key": "analytics"}, name="index"),
+    path("", views.dashboard, name="index"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/new/", views.campaign_form, name="campaign_create"),
     path("campaigns/<slug:code>/", views.campaign_detail, name="campaign_detail"),
@@ -15,6 +13,11 @@ urlpatterns = [
     path(
         "campaigns/<slug:code>/clone/", views.campaign_form, {"clone": True}, name="campaign_clone"
     ),
+    path("imports/", views.batch_list, name="batch_list"),
     path("imports/new/", views.upload, name="upload"),
     path("imports/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("imports/<int:pk>/preview/", views.upload_preview, name="upload_preview"),
+    path("imports/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
+    path("imports/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
+    path("imports/<int:pk>/file/", views.batch_download, name="batch_download"),
 ]

@@ -6,6 +6,7 @@ and ``ALLOWED_HOSTS``. A missing or malformed variable stops start-up with a mes
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -186,7 +187,11 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js comes from the plotly Python package itself (no CDN, no copy in the repository):
+# its package_data/plotly.min.js is served as /static/plotly/plotly.min.js, only on chart pages.
+_plotly_spec = importlib.util.find_spec("plotly")  # locate the package without importing it
+_PLOTLY_JS_DIR = Path(str(_plotly_spec.origin if _plotly_spec else "")).parent / "package_data"
+STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", _PLOTLY_JS_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -91,6 +91,20 @@ def bearer(api_client, token_for):
     return make
 
 
+def restore_reference_data() -> None:
+    """Bring back what migrations create (content types, permissions, role groups, the metric
+    catalogue), which the flush after a transactional test deletes. Serialized rollback is meant
+    to restore it, but on PostgreSQL a flush by an earlier transactional test leaves the next one
+    without it, so tests that commit data call this first. Idempotent."""
+    import importlib
+
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # perms, roles
+    importlib.import_module("analytics.migrations.0002_catalogue_roles_brin").catalogue(apps, None)
+
+
 @pytest.fixture
 def celery_worker(transactional_db, django_db_serialized_rollback):
     """A real Celery worker (in a thread of this process) consuming from the Redis broker."""
@@ -98,5 +112,6 @@ def celery_worker(transactional_db, django_db_serialized_rollback):
 
     from mops.celery import app
 
+    restore_reference_data()
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING") as worker:
         yield worker

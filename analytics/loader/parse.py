@@ -122,6 +122,20 @@ def _date_message(raw: str) -> str:
     ) % {"raw": raw}
 
 
+def _codes(frame: pd.DataFrame) -> pd.Index:
+    """One int64 per row, equal exactly when the rows are equal (columns factorized)."""
+    combined = np.zeros(len(frame), dtype="int64")
+    span = 1  # combined < span
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        if span * (len(uniques) + 1) >= 2**62:  # renumber densely before it could overflow
+            combined, seen = pd.factorize(combined)
+            span = len(seen)
+        combined = combined * (len(uniques) + 1) + codes
+        span *= len(uniques) + 1
+    return pd.Index(combined)
+
+
 class _Parser(RowFilter):
     def run(self) -> ParsedFile:
         self.filter_rows()
@@ -343,7 +357,7 @@ class _Parser(RowFilter):
         k = key[row_ok]
         if k.empty:
             return
-        dup = k.duplicated(keep="first")
+        dup = pd.Series(_codes(k).duplicated(keep="first"), index=k.index)
         if not dup.any():
             return
         rows = pd.Series(self.rows_of(k), index=k.index)
@@ -386,12 +400,14 @@ class _Parser(RowFilter):
                     )
                     % {"dims": dim_names, "before": before, "after": len(facts)}
                 )
-        facts = facts.sort_values(["row"], kind="stable", ignore_index=True)
+        if not facts["row"].is_monotonic_increasing:
+            facts = facts.sort_values(["row"], kind="stable", ignore_index=True)
         codes, uniques = pd.factorize(facts["date"])
         days = np.array([ts.date() for ts in pd.DatetimeIndex(uniques)], dtype=object)
         facts["date"] = days[codes] if len(codes) else np.array([], dtype=object)
         for c in ("campaign", "source", "metric"):
-            facts[c] = facts[c].astype(object).where(facts[c].notna(), None)
+            if facts[c].dtype != object or facts[c].isna().any():
+                facts[c] = facts[c].astype(object).where(facts[c].notna(), None)
         facts["row"] = facts["row"].astype("int64")
         facts["value"] = facts["value"].astype("float64")
         return facts[cols]

@@ -19,6 +19,14 @@ TOTAL_RE = (
 )
 
 
+def matches(s: pd.Series, pattern: str) -> np.ndarray:
+    """``s.str.fullmatch(pattern)`` as a bool array, matching each distinct cell text once
+    (label columns hold few distinct values: days, campaign names)."""
+    codes, uniques = pd.factorize(s)
+    hit = pd.Series(uniques, dtype="str").str.fullmatch(pattern).fillna(False)
+    return np.append(hit.to_numpy(dtype=bool), False)[codes]
+
+
 class RowFilter:
     """Column roles, row numbers, error collection and the rows that are not data."""
 
@@ -122,18 +130,19 @@ class RowFilter:
         check = sorted(set(labels) | {0} | {c for c in df.columns if c >= self.width})
         total = np.zeros(len(df), dtype=bool)
         for c in check:
-            hit = df[c].str.fullmatch(TOTAL_RE).fillna(False).to_numpy(dtype=bool) & candidate
+            hit = matches(df[c], TOTAL_RE) & candidate
             for i in np.flatnonzero(hit & ~total):
                 self.skip(int(self.rows[i]), _("total row “%(text)s”") % {"text": df.iat[i, c]})
             total |= hit
         if labels:
+            nonempty = {c: (df[c] != "").to_numpy(dtype=bool) for c in labels}
             for side in (0, -1):
                 rest = np.flatnonzero(candidate & ~total)
                 if len(rest) < 2:
                     break
                 edge = int(rest[side])
                 others = np.delete(rest, side)
-                filled = [c for c in labels if (df[c].to_numpy()[others] != "").any()]
+                filled = [c for c in labels if nonempty[c][others].any()]
                 if filled and all(df.iat[edge, c] == "" for c in filled):
                     total[edge] = True
                     self.skip(int(self.rows[edge]), _("total row (its name columns are empty)"))

@@ -8,7 +8,11 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from django.utils.translation import gettext as _
 
 from .decode import preamble_line, read_xlsx, sniff_separator, split_line
@@ -76,6 +80,9 @@ def csv_table(text: str, column_map: dict[str, str]) -> Table:
 def read_rows(body: str, sep: str, width: int) -> pd.DataFrame:
     if not body.strip():
         return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
+    fast = _arrow_rows(body, sep, width)
+    if fast is not None:
+        return fast
     try:
         with warnings.catch_warnings():
             # cells beyond the padding columns are dropped: they are never header columns
@@ -94,6 +101,34 @@ def read_rows(body: str, sep: str, width: int) -> pd.DataFrame:
     except pd.errors.ParserError:  # malformed quoting and the like: read it the slow way
         df = frame(list(csv.reader(io.StringIO(body), delimiter=sep)), width)
     return tidy(df, width)
+
+
+def _arrow_rows(body: str, sep: str, width: int) -> pd.DataFrame | None:
+    """pyarrow's multi-threaded CSV reader for regular tables (every line ``width`` cells, no
+    blank lines); None for anything else, which the pandas path below reads."""
+    names = [str(i) for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
+        return None
+    as_str = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
+    return pd.DataFrame(
+        {
+            i: pc.utf8_trim_whitespace(table.column(i)).to_pandas(types_mapper=as_str)
+            for i in range(width)
+        }
+    )
 
 
 def frame(rows: list[list[str]], width: int) -> pd.DataFrame:

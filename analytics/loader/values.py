@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _FULL = "０１２３４５６７８９，．－＋％￥＄／：　"
 _HALF = "0123456789,.-+%¥$/: "
@@ -48,12 +50,60 @@ def clean(s: pd.Series) -> pd.Series:
     return s.astype("str").fillna("").str.translate(FULLWIDTH).str.strip()
 
 
+def _cast_all(t: pd.Series) -> np.ndarray | None:
+    """The whole column through pyarrow's string-to-double cast, when every cell is a plain
+    number (no thousands separators, signs of currency, empty cells…); else None."""
+    try:
+        array = pa.array(t.to_numpy(dtype=object), type=pa.string()) if t.dtype == object else None
+        if array is None:
+            array = pa.array(t.array)
+        values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return None
+    if len(values) and not np.isfinite(values).all():
+        return None
+    return values.astype("float64", copy=False)
+
+
+_SIGN_RE = r"^([+-]?)\s*(?:[¥$€£]|JPY|USD)\s*"
+_UNIT_RE = r"\s*(?:円|%)$"
+
+
+def _cleaned(t: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(cell made ASCII and trimmed, the same without currency sign or unit), with pyarrow's
+    compute kernels (C++, RE2) where they are available, else with pandas' string methods."""
+    try:
+        arr = pa.array(t.to_numpy(dtype=object), type=pa.string())
+        for full, half in zip(_FULL, _HALF, strict=True):
+            arr = pc.replace_substring(arr, full, half)
+        arr = pc.utf8_trim_whitespace(arr)
+        body = pc.replace_substring_regex(arr, _SIGN_RE, "\\1")
+        body = pc.utf8_trim_whitespace(pc.replace_substring_regex(body, _UNIT_RE, ""))
+        as_str = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
+        return (
+            pd.Series(arr.to_pandas(types_mapper=as_str).array, index=t.index),
+            pd.Series(body.to_pandas(types_mapper=as_str).array, index=t.index),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        sub = clean(t)
+        body = (
+            sub.str.replace(_SIGN_RE, r"\1", regex=True)
+            .str.replace(_UNIT_RE, "", regex=True)
+            .str.strip()
+        )
+        return sub, body
+
+
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Return (values as float64 with NaN for "no value", invalid mask, percent mask).
 
     Plain numbers take the fast path (``to_numeric``); only the other cells are cleaned.
     """
     t = s.astype("str").fillna("").str.strip()
+    exact = _cast_all(t)
+    if exact is not None:  # every cell a plain finite number: nothing else to look at
+        false = pd.Series(False, index=s.index)
+        return pd.Series(exact, index=s.index), false, false.copy()
     values = pd.Series(pd.to_numeric(t, errors="coerce"), index=s.index).astype("float64")
     fast = np.isfinite(values.to_numpy())
     values[~fast] = np.nan
@@ -69,14 +119,9 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         values[sub.index[commas]] = nums[np.isfinite(nums)]
         rest[rest] = ~commas
     if rest.any():  # currency signs, full-width digits, "--", "< 10%", percentages, garbage
-        sub = clean(t[rest])
+        sub, body = _cleaned(t[rest])
         empty = sub.str.fullmatch(NO_VALUE_RE).fillna(False).astype(bool)
         pct = sub.str.endswith("%").fillna(False).astype(bool) & ~empty
-        body = (
-            sub.str.replace(r"^([+-]?)\s*(?:[¥$€£]|JPY|USD)\s*", r"\1", regex=True)
-            .str.replace(r"\s*(?:円|%)$", "", regex=True)
-            .str.strip()
-        )
         ok = body.str.fullmatch(NUMBER_RE).fillna(False).astype(bool) & ~empty
         nums = pd.to_numeric(body.where(ok).str.replace(",", "", regex=False), errors="coerce")
         values[rest] = pd.Series(nums, index=sub.index).astype("float64")

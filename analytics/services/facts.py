@@ -1,26 +1,30 @@
 """The back half of the one loader: validate resolved points and upsert them in bulk.
 
-Used by the upload form, ``import_metrics`` and ``POST /api/v1/metrics/`` alike. Points go into a
-temporary staging table (COPY on PostgreSQL, ``executemany`` on SQLite), then two set-based
-statements write only what changed: an UPDATE of existing keys whose value differs, and an INSERT
-of new keys. Counts are of facts: created, updated, unchanged (and rejected when refused).
+Used by the upload form, ``import_metrics`` and ``POST /api/v1/metrics/`` alike. Validation works
+on a pandas frame a column at a time (each distinct campaign and metric is looked up once; no
+Python object per point on the file path), and ``bulk.write_facts`` writes only what changed:
+new keys insert-only (COPY on PostgreSQL, ``executemany`` on SQLite), differing values through a
+staging table and one UPDATE. Counts are of facts: created, updated, unchanged (and rejected when
+refused).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+import numpy as np
+import pandas as pd
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import BatchStatus, Campaign, ImportBatch, Metric, MetricFact
+from ..models import BatchStatus, Campaign, ImportBatch, Metric
+from ..signals import facts_changed
+from .bulk import write_facts
 from .campaigns import code_from_name, normalize_name
 
 MAX_REPORTED_ERRORS = 1000
@@ -104,69 +108,139 @@ class CampaignResolver:
         return created
 
 
+def points_frame(points: Sequence[Point]) -> pd.DataFrame:
+    """The frame ``load_frame`` takes, from a list of points (API pushes)."""
+    return pd.DataFrame(
+        {
+            "campaign": pd.Series([p.campaign for p in points], dtype=object),
+            "date": pd.Series([p.date for p in points], dtype=object),
+            "metric": pd.Series([p.metric for p in points], dtype=object),
+            "value": pd.Series([p.value for p in points], dtype="float64"),
+            "source": pd.Series([p.source for p in points], dtype=object),
+            "index": pd.Series([p.index for p in points], dtype="int64"),
+        }
+    )
+
+
 def _validate(
-    points: Sequence[Point], resolver: CampaignResolver, field_prefix: Callable[[int], str]
-) -> tuple[list[tuple[Any, ...]], list[PointError]]:
+    frame: pd.DataFrame, resolver: CampaignResolver, field_prefix: Callable[[int], str]
+) -> tuple[pd.DataFrame, list[PointError]]:
+    """Check every point, a column at a time; return the rows to write and the errors.
+
+    Each distinct campaign and metric is looked up once; errors come out in point order, a
+    point's campaign error before its metric or value error, duplicates last.
+    """
     metrics = {m.key: m for m in Metric.objects.all()}
-    errors: list[PointError] = []
-    rows: list[tuple[Any, ...]] = []
-    seen: dict[tuple[Any, ...], int] = {}
+    n = len(frame)
+    index = frame["index"].to_numpy(dtype="int64")
+    found: list[tuple[int, int, PointError]] = []  # (position, order, error)
 
-    def err(point: Point, name: str, message: str, code: str = "invalid") -> None:
-        errors.append(PointError(point.index, f"{field_prefix(point.index)}{name}", message, code))
+    def err(where: np.ndarray, order: int, name: str, code: str, message: Callable[[int], str]):
+        for pos in np.flatnonzero(where):
+            i = int(index[pos])
+            error = PointError(i, f"{field_prefix(i)}{name}", message(int(pos)), code)
+            found.append((int(pos), order, error))
 
-    for point in points:
-        metric = metrics.get(point.metric)
-        campaign_id, problem = resolver.resolve(point.campaign)
-        ok = True
-        if problem:
-            err(point, "campaign", problem, "unknown_campaign")
-            ok = False
-        if metric is None:
-            err(
-                point,
-                "metric",
-                _("Unknown metric “%(key)s”; known metrics: %(keys)s")
-                % {"key": point.metric, "keys": ", ".join(sorted(metrics))},
-                "unknown_metric",
-            )
-            ok = False
-        elif (metric.min_value is not None and point.value < metric.min_value) or (
-            metric.max_value is not None and point.value > metric.max_value
-        ):
-            err(
-                point,
-                "value",
-                _("%(value)s is outside the valid range of %(key)s (%(min)s to %(max)s).")
-                % {
-                    "value": point.value,
-                    "key": metric.key,
-                    "min": metric.min_value,
-                    "max": metric.max_value if metric.max_value is not None else "∞",
-                },
-                "out_of_range",
-            )
-            ok = False
-        if not ok or metric is None:
-            continue
-        key = (
-            campaign_id if campaign_id != -1 else normalize_name(point.campaign),
-            point.date,
-            metric.pk,
-            point.source,
-        )
-        if key in seen:
-            err(
-                point,
-                "campaign",
+    # campaigns: by code, else by name (new names get a negative placeholder id)
+    c_codes, c_uniques = pd.factorize(frame["campaign"].astype(str))
+    c_ids = np.zeros(len(c_uniques) + 1, dtype="int64")
+    c_problems: list[str | None] = []
+    for u, value in enumerate(c_uniques):
+        campaign_id, problem = resolver.resolve(value)
+        if campaign_id == -1:
+            campaign_id = -1 - list(resolver.to_create).index(normalize_name(value))
+        c_ids[u] = campaign_id or 0
+        c_problems.append(problem)
+    c_bad = np.array([p is not None for p in c_problems] + [True], dtype=bool)[c_codes]
+    err(c_bad, 0, "campaign", "unknown_campaign", lambda pos: str(c_problems[c_codes[pos]]))
+
+    # metrics: known keys, then each metric's valid range
+    m_codes, m_uniques = pd.factorize(frame["metric"].astype(str))
+    known = [metrics.get(k) for k in m_uniques] + [None]
+    m_ids = np.array([m.pk if m else 0 for m in known], dtype="int64")
+    low = np.array([m.min_value if m and m.min_value is not None else -np.inf for m in known])
+    high = np.array([m.max_value if m and m.max_value is not None else np.inf for m in known])
+    m_bad = np.array([m is None for m in known], dtype=bool)[m_codes]
+    keys = ", ".join(sorted(metrics))
+    err(
+        m_bad,
+        1,
+        "metric",
+        "unknown_metric",
+        lambda pos: (
+            _("Unknown metric “%(key)s”; known metrics: %(keys)s")
+            % {"key": m_uniques[m_codes[pos]], "keys": keys}
+        ),
+    )
+    values = frame["value"].to_numpy(dtype="float64")
+    out_of_range = ~m_bad & ((values < low[m_codes]) | (values > high[m_codes]))
+
+    def range_message(pos: int) -> str:
+        metric = known[m_codes[pos]]
+        assert metric is not None
+        return _("%(value)s is outside the valid range of %(key)s (%(min)s to %(max)s).") % {
+            "value": float(values[pos]),
+            "key": metric.key,
+            "min": metric.min_value,
+            "max": metric.max_value if metric.max_value is not None else "∞",
+        }
+
+    err(out_of_range, 1, "value", "out_of_range", range_message)
+
+    stage = pd.DataFrame(
+        {
+            "campaign_id": c_ids[c_codes],
+            "date": _days(frame["date"]),
+            "metric_id": m_ids[m_codes],
+            "source": frame["source"].astype(object).to_numpy(),
+            "value": values,
+        }
+    )
+    ok = ~(c_bad | m_bad | out_of_range)
+    cols = ["campaign_id", "date", "metric_id", "source"]
+    dup = np.zeros(n, dtype=bool)
+    if ok.any():
+        dup[ok] = _key_codes(stage[ok], cols).duplicated(keep="first")
+    if dup.any():
+        keyed = stage[ok].assign(first=index[ok])
+        first = keyed.groupby(cols, sort=False)["first"].transform("first").to_numpy()
+        first_of = np.zeros(n, dtype="int64")
+        first_of[ok] = first
+        err(
+            dup,
+            2,
+            "campaign",
+            "duplicate",
+            lambda pos: (
                 _("Duplicate of item %(other)s: the same campaign, date, metric and source twice.")
-                % {"other": seen[key]},
-                "duplicate",
-            )
-            continue
-        seen[key] = point.index
-        rows.append((*key, float(point.value)))
-    return rows, errors
+                % {"other": int(first_of[pos])}
+            ),
+        )
+    found.sort(key=lambda f: (f[0], f[1]))
+    return stage[ok & ~dup], [e for _p, _o, e in found]
+
+
+def _key_codes(frame: pd.DataFrame, columns: list[str]) -> pd.Index:
+    """One int64 per row, equal exactly when the rows' keys are equal (columns factorized)."""
+    combined = np.zeros(len(frame), dtype="int64")
+    span = 1  # combined < span
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        if span * (len(uniques) + 1) >= 2**62:  # renumber densely before it could overflow
+            combined, seen = pd.factorize(combined)
+            span = len(seen)
+        combined = combined * (len(uniques) + 1) + codes
+        span *= len(uniques) + 1
+    return pd.Index(combined)
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    """Dates (datetime.date objects or datetime64) as datetime64[ns], parsing each day once."""
+    if pd.api.types.is_datetime64_any_dtype(dates):
+        return dates.to_numpy(dtype="datetime64[ns]")
+    codes, uniques = pd.factorize(dates)
+    days = pd.to_datetime(pd.Index(uniques, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    return np.append(days, np.datetime64("NaT"))[codes]
 
 
 def load_points(
@@ -181,23 +255,65 @@ def load_points(
 
     Otherwise upsert all points in one transaction and record the counts on the batch.
     """
+    return load_frame(
+        points_frame(points),
+        batch=batch,
+        match_names=match_names,
+        create_campaigns_for_team=create_campaigns_for_team,
+        field_prefix=field_prefix,
+    )
+
+
+def load_frame(
+    frame: pd.DataFrame,
+    *,
+    batch: ImportBatch,
+    match_names: bool = False,
+    create_campaigns_for_team: Any = None,
+    field_prefix: Callable[[int], str] = lambda index: "",
+) -> LoadResult:
+    """``load_points`` for a frame with the columns campaign, date, metric, value, source and
+    index (the file's row number or the API position): the bulk path, no object per point."""
     resolver = CampaignResolver(by_name=match_names, create_for_team=create_campaigns_for_team)
-    rows, errors = _validate(points, resolver, field_prefix)
-    batch.received = len(points)
+    stage, errors = _validate(frame, resolver, field_prefix)
+    batch.received = len(frame)
     if errors:
         return refuse(batch, errors)
     with transaction.atomic():
         if resolver.to_create:
             created_ids = resolver.create_pending()
-            rows = [(created_ids[c] if isinstance(c, str) else c, *rest) for c, *rest in rows]
-        counts = upsert_facts(rows, batch_id=batch.pk)
+            placeholders = {-1 - i: created_ids[k] for i, k in enumerate(resolver.to_create)}
+            ids = stage["campaign_id"].to_numpy()
+            new = ids < 0
+            if new.any():
+                ids = ids.copy()
+                ids[new] = pd.Series(ids[new]).map(placeholders).to_numpy()
+                stage = stage.assign(campaign_id=ids)
+        counts = write_facts(stage, batch_id=batch.pk)
         batch.created, batch.updated = counts
-        batch.unchanged = len(rows) - batch.created - batch.updated
+        batch.unchanged = len(stage) - batch.created - batch.updated
         batch.rejected = 0
         batch.status = BatchStatus.SUCCEEDED
         batch.finished_at = timezone.now()
         batch.save()
+        if batch.created or batch.updated:
+            _announce_change(batch, stage)
     return LoadResult(batch=batch)
+
+
+def _announce_change(batch: ImportBatch, stage: pd.DataFrame) -> None:
+    """Tell listeners (KPI recompute) which campaigns and dates the load touched, on commit."""
+    campaign_ids = frozenset(int(c) for c in stage["campaign_id"].unique())
+    date_from, date_to = stage["date"].min().date(), stage["date"].max().date()
+    transaction.on_commit(
+        lambda: facts_changed.send(
+            sender=ImportBatch,
+            batch=batch,
+            campaign_ids=campaign_ids,
+            date_from=date_from,
+            date_to=date_to,
+        )
+    )
 
 
 def refuse(batch: ImportBatch, errors: Sequence[PointError], error_count: int | None = None):
@@ -211,50 +327,12 @@ def refuse(batch: ImportBatch, errors: Sequence[PointError], error_count: int | 
     return LoadResult(batch=batch, errors=list(errors))
 
 
-STAGE_COLUMNS = "campaign_id, date, metric_id, source, value"
-
-
 def upsert_facts(rows: Iterable[tuple[Any, ...]], *, batch_id: int | None) -> tuple[int, int]:
     """Write (campaign_id, date, metric_id, source, value) rows; returns (created, updated).
 
     Unchanged values are not written at all, so a repeated load touches no row.
     """
-    table = MetricFact._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS mops_fact_stage")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE mops_fact_stage (campaign_id bigint NOT NULL, date date NOT "
-            "NULL, metric_id bigint NOT NULL, source varchar(32) NOT NULL, value double precision "
-            "NOT NULL)"
-        )
-        if postgres:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerows(rows)
-            buffer.seek(0)
-            cursor.cursor.copy_expert(  # type: ignore[attr-defined]
-                f"COPY mops_fact_stage ({STAGE_COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer
-            )
-        else:
-            cursor.executemany(
-                f"INSERT INTO mops_fact_stage ({STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
-                [(c, d.isoformat(), m, s, v) for c, d, m, s, v in rows],
-            )
-        cursor.execute(
-            f"UPDATE {table} AS f SET value = s.value, batch_id = %s FROM mops_fact_stage AS s "
-            "WHERE f.campaign_id = s.campaign_id AND f.date = s.date AND f.metric_id = s.metric_id "
-            f"AND f.source = s.source AND f.value {distinct} s.value",
-            [batch_id],
-        )
-        updated = cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {table} ({STAGE_COLUMNS}, batch_id) SELECT {STAGE_COLUMNS}, %s FROM "
-            "mops_fact_stage WHERE true ON CONFLICT (campaign_id, date, metric_id, source) "
-            "DO NOTHING",
-            [batch_id],
-        )
-        created = cursor.rowcount
-        cursor.execute("DROP TABLE mops_fact_stage")
-    return created, updated
+    columns = ["campaign_id", "date", "metric_id", "source", "value"]
+    stage = pd.DataFrame(list(rows), columns=columns)
+    stage["date"] = _days(stage["date"])
+    return write_facts(stage, batch_id=batch_id)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 from django.utils.translation import gettext as _
 
 from ..loader import FileRefused, parse_file
 from ..models import BatchKind, Campaign, ImportBatch
-from .facts import LoadResult, Point, PointError, load_points, refuse
+from .facts import LoadResult, PointError, load_frame, refuse
 
 
 def load_file(
@@ -22,14 +24,23 @@ def load_file(
     create_campaigns_for_team: Any = None,
     campaign_code: str | None = None,
     column_map: dict[str, str] | None = None,
+    batch: ImportBatch | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
-    """The whole file loads, or nothing does and the batch says why (row and column)."""
-    batch = ImportBatch.objects.create(
-        kind=kind,
-        created_by=user,
-        filename=filename[:255],
-        checksum=hashlib.sha256(data).hexdigest(),
-    )
+    """The whole file loads, or nothing does and the batch says why (row and column).
+
+    ``batch`` is an existing pending batch (an upload confirmed from the preview) to fill in;
+    ``progress`` is called with a percentage as the load advances.
+    """
+    report = progress or (lambda percent: None)
+    if batch is None:
+        batch = ImportBatch.objects.create(
+            kind=kind,
+            created_by=user,
+            filename=filename[:255],
+            checksum=hashlib.sha256(data).hexdigest(),
+        )
+    report(5)
     try:
         parsed = parse_file(data, filename, column_map=column_map)
     except FileRefused as exc:
@@ -58,7 +69,7 @@ def load_file(
                     )
                 ],
             )
-        campaigns = [campaign_code] * len(facts)
+        campaigns: Any = campaign_code
     elif "campaign" not in facts or facts["campaign"].isna().all():
         return refuse(
             batch,
@@ -74,21 +85,26 @@ def load_file(
             ],
         )
     else:
-        campaigns = facts["campaign"].astype(str).tolist()
-    points = [
-        Point(campaign=c, date=d, metric=m, value=float(v), source=batch.source, index=int(r))
-        for c, d, m, v, r in zip(
-            campaigns,
-            facts["date"].tolist(),
-            facts["metric"].tolist(),
-            facts["value"].tolist(),
-            facts["row"].tolist(),
-            strict=True,
-        )
-    ]
-    return load_points(
-        points,
+        campaigns = facts["campaign"].astype(str)
+    report(50)
+    # One frame, no object per fact: the loader validates a column at a time.
+    frame = pd.DataFrame(
+        {
+            "campaign": campaigns,
+            "date": facts["date"],
+            "metric": facts["metric"],
+            "value": facts["value"].astype("float64"),
+            "source": batch.source,
+            "index": facts["row"].astype("int64"),
+        },
+        index=facts.index,
+    )
+    report(60)
+    result = load_frame(
+        frame,
         batch=batch,
         match_names=True,
         create_campaigns_for_team=create_campaigns_for_team,
     )
+    report(100)
+    return result

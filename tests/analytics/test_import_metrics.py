@@ -13,6 +13,13 @@ from analytics.services.campaigns import create_campaign
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to a temporary MEDIA_ROOT, not the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 WIDE_JA = (
     "キャンペーン レポート\n2026/11/01 - 2026/11/03\n"
     "日,キャンペーン,表示回数,クリック数,費用\n"
@@ -74,10 +81,18 @@ def test_refusal_exits_non_zero_and_names_row_and_column(tmp_path, winter, capsy
 
 
 def test_upload_form_loads_and_shows_the_batch(client, users, winter):
+    """The upload form goes through the preview; confirming loads through the same loader."""
     client.force_login(users["marketer"])
     upload = SimpleUploadedFile("report.csv", WIDE_JA.encode("cp932"), content_type="text/csv")
     response = client.post("/analytics/imports/new/", {"file": upload}, follow=True)
+    preview = response.context["preview"]
     batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.PENDING and preview.can_confirm
+    posted = {}
+    for i, (header, choice) in enumerate(preview.mapping.items()):
+        posted.update({f"header-{i}": header, f"map-{i}": choice})
+    response = client.post(f"/analytics/imports/{batch.pk}/confirm/", posted, follow=True)
+    batch.refresh_from_db()
     assert batch.status == BatchStatus.SUCCEEDED and batch.created == 6
     assert batch.created_by == users["marketer"] and batch.encoding
     assert response.status_code == 200 and f"#{batch.pk}" in response.content.decode()
@@ -89,6 +104,8 @@ def test_upload_with_bad_rows_is_refused_whole(client, users, winter):
     upload = SimpleUploadedFile("report.csv", text.encode("utf-8"), content_type="text/csv")
     response = client.post("/analytics/imports/new/", {"file": upload}, follow=True)
     batch = ImportBatch.objects.get()
-    assert batch.status == BatchStatus.REFUSED and batch.errors
+    assert response.context["preview"].error_count == 1 and not batch.created
     assert not MetricFact.objects.exists()
     assert "クリック数" in response.content.decode()
+    response = client.post(f"/analytics/imports/{batch.pk}/confirm/", {"header-0": "x"})
+    assert response.status_code == 400 and not MetricFact.objects.exists()

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mops.management.commands.seed_demo import DEMO_PASSWORD, seed_core
+from tests.conftest import restore_reference_data
 
 HERE = Path(__file__).parent
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -100,6 +101,7 @@ def live_org(django_db_serialized_rollback, transactional_db) -> dict[str, Any]:
     Serialized rollback restores what data migrations created (the role groups ``seed_core``
     needs), which the flush after every transactional test removes.
     """
+    restore_reference_data()
     return seed_core()
 
 

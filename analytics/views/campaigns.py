@@ -1,4 +1,4 @@
-"""Campaign pages and metric uploads."""
+"""Campaign pages: list with filters and CSV export, detail with its daily trend, forms."""
 
 from __future__ import annotations
 
@@ -11,17 +11,24 @@ from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from mops.forms import add_service_errors
 from mops.permissions import can
 from mops.selectors import history_of
 
-from .forms import CampaignForm, UploadForm
-from .models import BatchKind, CampaignStatus, Channel
-from .selectors import batches_for, campaigns_for
-from .services.campaigns import create_campaign, update_campaign
-from .services.files import load_file
+from ..charts import campaign_trend_figure
+from ..forms import CampaignForm
+from ..models import CampaignStatus, Channel, Metric
+from ..performance import campaign_daily
+from ..selectors import campaigns_for
+from ..services.campaigns import create_campaign, update_campaign
+
+
+def _lang_ja() -> bool:
+    return (get_language() or "").startswith("ja")
+
 
 SORTS = {"name", "-name", "code", "-code", "start_date", "-start_date", "budget", "-budget"}
 
@@ -85,6 +92,21 @@ def campaign_detail(request: HttpRequest, code: str) -> HttpResponse:
     by_source = list(
         campaign.facts.values("source").annotate(total=Sum("value")).order_by("source")
     )
+    series = campaign_daily(campaign=campaign)
+    names = {
+        m.key: (m.name_ja if m.name_ja and _lang_ja() else m.name) for m in Metric.objects.all()
+    }
+    figure = (
+        campaign_trend_figure(
+            title=_("%(name)s: daily metrics") % {"name": campaign.name},
+            series=series,
+            currency=campaign.currency,
+            names=names,
+            hidden=[k for k in series if k not in ("cost", "clicks", "conversions")],
+        )
+        if series
+        else None
+    )
     return render(
         request,
         "analytics/campaign_detail.html",
@@ -94,6 +116,7 @@ def campaign_detail(request: HttpRequest, code: str) -> HttpResponse:
             "sources": by_source,
             "can_change": can(request.user, "change", campaign),
             "history": history_of(campaign),
+            "figure": figure,
         },
     )
 
@@ -127,45 +150,3 @@ def campaign_form(request: HttpRequest, code: str | None = None, clone: bool = F
             messages.success(request, _("Campaign “%(name)s” saved.") % {"name": campaign.name})
             return redirect(campaign)
     return render(request, "analytics/campaign_form.html", {"form": form, "campaign": instance})
-
-
-@login_required
-def upload(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("analytics.add_metricfact"):
-        raise PermissionDenied
-    changeable = campaigns_for(user=request.user, action="change")
-    form = UploadForm(request.POST or None, request.FILES or None, campaigns=changeable)
-    if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
-        user = request.user
-        team = user.teams.first() if form.cleaned_data["create_campaigns"] else None  # type: ignore[union-attr]
-        result = load_file(
-            upload_file.read(),
-            upload_file.name,
-            kind=BatchKind.UPLOAD,
-            user=request.user,
-            source=form.cleaned_data["source"] or None,
-            create_campaigns_for_team=team,
-            campaign_code=form.cleaned_data["campaign"].code
-            if form.cleaned_data["campaign"]
-            else None,
-        )
-        if result.refused:
-            messages.error(request, _("The file was refused: nothing was loaded."))
-        else:
-            messages.success(request, _("The file was loaded."))
-        return redirect("analytics:batch_detail", pk=result.batch.pk)
-    return render(
-        request,
-        "analytics/upload.html",
-        {
-            "form": form,
-            "batches": batches_for(user=request.user)[:10],
-        },
-    )
-
-
-@login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(batches_for(user=request.user), pk=pk)
-    return render(request, "analytics/batch_detail.html", {"batch": batch})

@@ -1,0 +1,168 @@
+"""Forecast a KPI to the end of its period, with an uncertainty band.
+
+The rule (documented here because the review agenda and the KPI chart rely on it):
+
+1. The **actual** part is the sum of the KPI's numerator (and denominator) metrics from the
+   period start up to ``as_of`` (inclusive), over the campaigns of the KPI's scope, in one
+   currency. ``as_of`` is the last day whose data counts as complete.
+2. The **remaining** days (after ``as_of`` up to the period end) are projected from the daily
+   totals of the **last 28 days** up to ``as_of`` (days without facts count as 0) by least
+   squares on a weekday-aware linear model ``y = a[weekday] + b * t``: a level for each
+   weekday plus one linear trend. Projected days are clipped at 0. With fewer than 14 days of
+   history the model is the plain mean (``method="run-rate"``).
+3. The **band** is ±1.96 × the residual standard deviation × √(remaining days) on each sum;
+   for a ratio the relative errors of numerator and denominator are combined
+   (√(rn² + rd²)). The band is clipped at 0.
+4. A ratio whose denominator forecast is 0 has no value (``None``), as in the summary table.
+   Once ``as_of`` is on or after the period end the forecast is the actual
+   (``method="actual"``) and the band has zero width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Sum
+from django.utils.translation import gettext_lazy as _
+
+from .models import Campaign, MetricFact
+
+WINDOW_DAYS = 28
+MIN_TREND_DAYS = 14
+Z = 1.96
+
+# ``Forecast.method`` is a stable identifier; these are its labels for pages.
+METHOD_LABELS = {
+    "actual": _("actual (period complete)"),
+    "weekday trend": _("weekday levels and trend of the last 28 days"),
+    "run-rate": _("average of the last days"),
+    "no history": _("no recent data"),
+}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    value: float | None
+    low: float | None
+    high: float | None
+    method: str
+
+
+@dataclass(frozen=True)
+class Projection:
+    total: float  # projected sum over the remaining days
+    sd: float  # standard deviation of that sum
+    method: str
+
+
+def project(history: Sequence[float], first_day: date, future: Sequence[date]) -> Projection:
+    """Project a daily series (``history[i]`` is the value on ``first_day + i``) onto ``future``
+    days with the weekday-aware linear model. A pure function."""
+    y = np.asarray(history, dtype=float)
+    if not len(future):
+        return Projection(0.0, 0.0, "actual")
+    if len(y) == 0:
+        return Projection(0.0, 0.0, "no history")
+    days = [first_day + timedelta(days=i) for i in range(len(y))]
+    if len(y) < MIN_TREND_DAYS:
+        mean = float(y.mean())
+        sd = float(y.std(ddof=1)) if len(y) > 1 else 0.0
+        return Projection(max(mean, 0.0) * len(future), sd * math.sqrt(len(future)), "run-rate")
+
+    def design(points: Sequence[date]) -> np.ndarray:
+        rows = np.zeros((len(points), 8))
+        for i, day in enumerate(points):
+            rows[i, day.weekday()] = 1.0
+            rows[i, 7] = (day - first_day).days
+        return rows
+
+    x = design(days)
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    residuals = y - x @ coef
+    dof = max(len(y) - np.linalg.matrix_rank(x), 1)
+    sd = float(math.sqrt(float(residuals @ residuals) / dof))
+    projected = np.clip(design(future) @ coef, 0.0, None)
+    return Projection(float(projected.sum()), sd * math.sqrt(len(future)), "weekday trend")
+
+
+def _scope_facts(kpi: Any, keys: Sequence[str], currency: str):
+    from .services.kpis import scope_filter
+
+    campaigns = Campaign.objects.filter(currency=currency, **scope_filter(kpi))
+    return MetricFact.objects.filter(campaign__in=campaigns, metric__key__in=list(keys))
+
+
+def _daily(kpi: Any, keys: Sequence[str], currency: str, start: date, end: date) -> list[float]:
+    rows = (
+        _scope_facts(kpi, keys, currency)
+        .filter(date__gte=start, date__lte=end)
+        .values("date")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    by_day = {row["date"]: row["total"] for row in rows}
+    return [by_day.get(start + timedelta(days=i), 0.0) for i in range((end - start).days + 1)]
+
+
+def default_currency(kpi: Any) -> str:
+    """The currency of most campaigns in the KPI's scope (JPY when the scope is empty)."""
+    from .services.kpis import scope_filter
+
+    row = (
+        Campaign.objects.filter(**scope_filter(kpi))
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by("-n", "currency")
+        .first()
+    )
+    return row["currency"] if row else "JPY"
+
+
+def _sum_forecast(
+    kpi: Any, keys: Sequence[str], currency: str, period_start: date, period_end: date, as_of: date
+) -> tuple[float, Projection]:
+    cut = min(as_of, period_end)
+    actual = sum(_daily(kpi, keys, currency, period_start, cut)) if cut >= period_start else 0.0
+    future_start = max(as_of + timedelta(days=1), period_start)
+    future = [
+        future_start + timedelta(days=i)
+        for i in range(max((period_end - future_start).days + 1, 0))
+    ]
+    first = as_of - timedelta(days=WINDOW_DAYS - 1)
+    history = _daily(kpi, keys, currency, first, as_of) if future else []
+    return actual, project(history, first, future)
+
+
+def forecast_period(
+    *, kpi: Any, period_start: date, period_end: date, as_of: date, currency: str | None = None
+) -> Forecast:
+    """The KPI's value projected to ``period_end`` (see the module docstring for the rule).
+
+    ``currency`` defaults to the currency of most campaigns in the KPI's scope.
+    """
+    from .services.kpis import parse_expression
+
+    expr = parse_expression(kpi.expression)
+    currency = currency or default_currency(kpi)
+    num_actual, num = _sum_forecast(kpi, expr.numerator, currency, period_start, period_end, as_of)
+    num_total = num_actual + num.total
+    num_low = max(num_total - Z * num.sd, 0.0)
+    num_high = num_total + Z * num.sd
+    if not expr.denominator:
+        return Forecast(num_total, num_low, num_high, num.method)
+    den_actual, den = _sum_forecast(
+        kpi, expr.denominator, currency, period_start, period_end, as_of
+    )
+    den_total = den_actual + den.total
+    if den_total == 0:
+        return Forecast(None, None, None, den.method)
+    value = num_total / den_total
+    rel_num = num.sd / num_total if num_total else 0.0
+    rel_den = den.sd / den_total
+    spread = Z * value * math.sqrt(rel_num**2 + rel_den**2)
+    return Forecast(value, max(value - spread, 0.0), value + spread, num.method)

@@ -1,0 +1,294 @@
+"""Writing validated facts in bulk: new keys insert-only, only colliding keys upserted.
+
+Measured on PostgreSQL 15 (see BENCHMARKS.md): the textbook ``INSERT … SELECT … ON CONFLICT DO
+UPDATE`` from a staging table costs about 2.3× a raw COPY into the same indexed table, and most of
+that is paid for keys that are new. So the facts already stored under the load's key range
+(campaigns × first..last day × metrics × sources: one index range scan on the unique key) are
+read first, and the load is split in memory, set-wise (pandas index look-ups, no per-row Python):
+
+- keys not stored yet are COPYed (PostgreSQL) or ``executemany``-inserted (SQLite) straight into
+  the fact table, in chunks so the COPY buffer stays small;
+- keys stored with a different value go through a temporary staging table and one
+  ``UPDATE … WHERE value IS DISTINCT FROM`` statement;
+- keys stored with the same value are not touched at all, so a repeated load writes nothing.
+
+A concurrent writer that inserts one of "our" new keys between the read and the COPY makes the
+COPY fail on the unique key; the insert is then redone, inside a savepoint, through the staging
+table with ``ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM``, which is always correct.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.db import IntegrityError, connection, transaction
+
+from ..models import MetricFact
+
+COPY_CHUNK = 250_000
+STAGE_COLUMNS = "campaign_id, date, metric_id, source, value"
+KEY = ("campaign_id", "date", "metric_id", "source")
+
+
+def write_facts(stage: pd.DataFrame, *, batch_id: int | None) -> tuple[int, int]:
+    """Write a validated frame; return (created, updated).
+
+    ``stage`` has the columns campaign_id (int64), date (datetime64), metric_id (int64), source
+    (str) and value (float64), with no key twice. Runs inside the caller's transaction.
+    """
+    if stage.empty:
+        return 0, 0
+    stage = stage.reset_index(drop=True)
+    existing = _existing(stage)
+    if existing.empty:
+        new = np.ones(len(stage), dtype=bool)
+        changed = np.zeros(len(stage), dtype=bool)
+    else:
+        pos = _match(stage, existing)
+        new = pos < 0
+        old = existing["value"].to_numpy(dtype="float64")[np.where(new, 0, pos)]
+        changed = ~new & (old != stage["value"].to_numpy(dtype="float64"))
+    created, raced = _insert_new(stage[new], batch_id) if new.any() else (0, 0)
+    updated = _update_changed(stage[changed], batch_id) if changed.any() else 0
+    return created, updated + raced
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _existing(stage: pd.DataFrame) -> pd.DataFrame:
+    """The stored facts under the load's key range (an index range scan on the unique key)."""
+    table = MetricFact._meta.db_table
+    campaigns = [int(c) for c in stage["campaign_id"].unique()]
+    metrics = [int(m) for m in stage["metric_id"].unique()]
+    sources = [str(s) for s in stage["source"].unique()]
+    days = stage["date"]
+    first, last = days.min().date(), days.max().date()
+    where = "campaign_id = ANY(%s) AND date BETWEEN %s AND %s AND metric_id = ANY(%s)"
+    params: list[Any] = [campaigns, first, last, metrics]
+    if connection.vendor == "postgresql":
+        where += " AND source = ANY(%s)"
+        params.append(sources)
+        with connection.cursor() as cursor:
+            query = cursor.mogrify(  # type: ignore[attr-defined]
+                f"SELECT {STAGE_COLUMNS} FROM {table} WHERE {where}",  # noqa: S608
+                params,
+            )
+            if isinstance(query, bytes):
+                query = query.decode()
+            buffer = io.BytesIO()
+            cursor.cursor.copy_expert(  # type: ignore[attr-defined]
+                f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer, size=1 << 20
+            )
+        if not buffer.getbuffer().nbytes:
+            return _empty_existing()
+        buffer.seek(0)
+        arrow = pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=[*KEY, "value"]),
+            convert_options=pacsv.ConvertOptions(
+                column_types={
+                    "campaign_id": pa.int64(),
+                    "date": pa.date32(),
+                    "metric_id": pa.int64(),
+                    "source": pa.string(),
+                    "value": pa.float64(),
+                },
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        frame = arrow.to_pandas(date_as_object=False)
+        frame["date"] = frame["date"].astype("datetime64[ns]")
+        return frame
+    # SQLite: IN lists instead of arrays
+    where = (
+        f"campaign_id IN ({', '.join('%s' for _ in campaigns)}) AND date BETWEEN %s AND %s "
+        f"AND metric_id IN ({', '.join('%s' for _ in metrics)}) "
+        f"AND source IN ({', '.join('%s' for _ in sources)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {STAGE_COLUMNS} FROM {table} WHERE {where}",  # noqa: S608
+            [*campaigns, first.isoformat(), last.isoformat(), *metrics, *sources],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return _empty_existing()
+    frame = pd.DataFrame(rows, columns=[*KEY, "value"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    return frame
+
+
+def _empty_existing() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in (*KEY, "value")})
+
+
+def _match(stage: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
+    """Position in ``existing`` of each staged key, -1 when the key is new (one int64 key)."""
+    n = len(stage)
+    combined = np.zeros(n + len(existing), dtype="int64")
+    span = 1  # combined < span
+    for column in KEY:
+        both = pd.concat([stage[column], existing[column]], ignore_index=True)
+        if column == "date":
+            both = both.astype("datetime64[ns]")
+        codes, uniques = pd.factorize(both)
+        if span * (len(uniques) + 1) >= 2**62:  # renumber densely before it could overflow
+            combined, seen = pd.factorize(combined)
+            span = len(seen)
+        combined = combined * (len(uniques) + 1) + codes
+        span *= len(uniques) + 1
+    return pd.Index(combined[n:]).get_indexer(combined[:n])
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _text_chunks(frame: pd.DataFrame, batch_id: int | None) -> Iterator[bytes]:
+    """The rows as CSV for COPY, ``COPY_CHUNK`` rows at a time (pyarrow's C++ writer)."""
+    for start in range(0, len(frame), COPY_CHUNK):
+        part = frame.iloc[start : start + COPY_CHUNK]
+        table = pa.table(
+            {
+                "campaign_id": pa.array(part["campaign_id"].to_numpy(dtype="int64")),
+                "date": pa.array(part["date"].to_numpy(dtype="datetime64[D]")),
+                "metric_id": pa.array(part["metric_id"].to_numpy(dtype="int64")),
+                "source": pa.array(part["source"].to_numpy(dtype=object), type=pa.string()),
+                "value": pa.array(part["value"].to_numpy(dtype="float64")),
+                "batch_id": pa.array([batch_id] * len(part), type=pa.int64()),
+            }
+        )
+        out = io.BytesIO()
+        pacsv.write_csv(table, out, write_options=pacsv.WriteOptions(include_header=False))
+        yield out.getvalue()
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file-like object over CSV chunks, for psycopg2's ``copy_expert``."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        while not self.left:
+            try:
+                self.left = next(self.chunks)
+            except StopIteration:
+                return b""
+        if size < 0 or size >= len(self.left):
+            out, self.left = self.left, b""
+        else:
+            out, self.left = self.left[:size], self.left[size:]
+        return out
+
+
+def _copy_into(cursor: Any, table: str, frame: pd.DataFrame, batch_id: int | None) -> None:
+    with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError …)
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({STAGE_COLUMNS}, batch_id) FROM STDIN WITH (FORMAT csv)",
+            _ChunkReader(_text_chunks(frame, batch_id)),
+            size=1 << 20,
+        )
+
+
+def _plain_rows(frame: pd.DataFrame, batch_id: int | None) -> list[tuple[Any, ...]]:
+    days = pd.DatetimeIndex(frame["date"]).strftime("%Y-%m-%d")
+    return list(
+        zip(
+            frame["campaign_id"].astype("int64").tolist(),
+            list(days),
+            frame["metric_id"].astype("int64").tolist(),
+            frame["source"].astype(str).tolist(),
+            frame["value"].astype("float64").tolist(),
+            [batch_id] * len(frame),
+            strict=True,
+        )
+    )
+
+
+def _insert_new(frame: pd.DataFrame, batch_id: int | None) -> tuple[int, int]:
+    """Insert keys read as new; returns (created, updated by the fallback)."""
+    table = MetricFact._meta.db_table
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                _copy_into(cursor, table, frame, batch_id)
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({STAGE_COLUMNS}, batch_id) VALUES (%s, %s, %s, %s, %s, "  # noqa: S608
+                    "%s)",
+                    _plain_rows(frame, batch_id),
+                )
+        return len(frame), 0
+    except IntegrityError:
+        # A concurrent load inserted some of these keys first: upsert them instead.
+        return _staged_upsert(frame, batch_id)
+
+
+def _stage(cursor: Any, frame: pd.DataFrame) -> None:
+    cursor.execute("DROP TABLE IF EXISTS mops_fact_stage")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE mops_fact_stage (campaign_id bigint NOT NULL, date date NOT "
+        "NULL, metric_id bigint NOT NULL, source varchar(32) NOT NULL, value double precision "
+        "NOT NULL, batch_id bigint)"
+    )
+    if connection.vendor == "postgresql":
+        _copy_into(cursor, "mops_fact_stage", frame, None)
+        cursor.execute("ANALYZE mops_fact_stage")
+    else:
+        cursor.executemany(
+            f"INSERT INTO mops_fact_stage ({STAGE_COLUMNS}, batch_id) VALUES (%s, %s, %s, %s, %s, "  # noqa: S608
+            "%s)",
+            _plain_rows(frame, None),
+        )
+
+
+def _update_changed(frame: pd.DataFrame, batch_id: int | None) -> int:
+    table = MetricFact._meta.db_table
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:
+        _stage(cursor, frame)
+        cursor.execute(
+            f"UPDATE {table} AS f SET value = s.value, batch_id = %s FROM mops_fact_stage AS s "  # noqa: S608
+            "WHERE f.campaign_id = s.campaign_id AND f.date = s.date AND f.metric_id = s.metric_id "
+            f"AND f.source = s.source AND f.value {distinct} s.value",
+            [batch_id],
+        )
+        updated = cursor.rowcount
+        cursor.execute("DROP TABLE mops_fact_stage")
+    return updated
+
+
+def _staged_upsert(frame: pd.DataFrame, batch_id: int | None) -> tuple[int, int]:
+    """The always-correct path: stage, UPDATE what differs, INSERT what is missing."""
+    table = MetricFact._meta.db_table
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:
+        _stage(cursor, frame)
+        cursor.execute(
+            f"UPDATE {table} AS f SET value = s.value, batch_id = %s FROM mops_fact_stage AS s "  # noqa: S608
+            "WHERE f.campaign_id = s.campaign_id AND f.date = s.date AND f.metric_id = s.metric_id "
+            f"AND f.source = s.source AND f.value {distinct} s.value",
+            [batch_id],
+        )
+        updated = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {table} ({STAGE_COLUMNS}, batch_id) SELECT {STAGE_COLUMNS}, %s FROM "  # noqa: S608
+            "mops_fact_stage WHERE true ON CONFLICT (campaign_id, date, metric_id, source) "
+            "DO NOTHING",
+            [batch_id],
+        )
+        created = cursor.rowcount
+        cursor.execute("DROP TABLE mops_fact_stage")
+    return created, updated

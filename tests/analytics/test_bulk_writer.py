@@ -1,0 +1,62 @@
+"""The bulk writer: new keys insert-only, changed values updated, unchanged ones untouched."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from analytics.models import Metric, MetricFact
+from analytics.services import bulk
+from analytics.services.campaigns import create_campaign
+from analytics.services.facts import upsert_facts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def keys(teams):
+    campaign = create_campaign(team=teams["digital-marketing"], name="Bulk", code="bulk")
+    return campaign.pk, Metric.objects.get(key="clicks").pk
+
+
+def rows(keys, values, first=dt.date(2026, 11, 1), source="api"):
+    campaign, metric = keys
+    return [
+        (campaign, first + dt.timedelta(days=i), metric, source, float(v))
+        for i, v in enumerate(values)
+    ]
+
+
+def test_new_changed_and_unchanged_keys_are_counted_and_written_once(keys):
+    assert upsert_facts(rows(keys, [1, 2, 3]), batch_id=None) == (3, 0)
+    assert upsert_facts(rows(keys, [1, 20, 3, 4]), batch_id=None) == (1, 1)
+    assert upsert_facts(rows(keys, [1, 20, 3, 4]), batch_id=None) == (0, 0)
+    stored = dict(MetricFact.objects.values_list("date__day", "value"))
+    assert stored == {1: 1.0, 2: 20.0, 3: 3.0, 4: 4.0}
+
+
+def test_other_sources_of_the_same_day_are_other_facts(keys):
+    upsert_facts(rows(keys, [5]), batch_id=None)
+    assert upsert_facts(rows(keys, [6], source="google_ads"), batch_id=None) == (1, 0)
+    assert sorted(MetricFact.objects.values_list("source", "value")) == [
+        ("api", 5.0),
+        ("google_ads", 6.0),
+    ]
+
+
+def test_a_key_written_between_the_read_and_the_insert_is_upserted(keys, monkeypatch):
+    """A concurrent load that stored one of our new keys first: the insert falls back to the
+    staged upsert instead of failing on the unique key."""
+    upsert_facts(rows(keys, [7]), batch_id=None)
+    empty = pd.DataFrame({c: [] for c in (*bulk.KEY, "value")})
+    monkeypatch.setattr(bulk, "_existing", lambda stage: empty)  # as if read before it arrived
+    assert upsert_facts(rows(keys, [8, 9]), batch_id=None) == (1, 1)
+    assert sorted(MetricFact.objects.values_list("date__day", "value")) == [(1, 8.0), (2, 9.0)]
+
+
+def test_large_inserts_are_copied_in_chunks(keys, monkeypatch):
+    monkeypatch.setattr(bulk, "COPY_CHUNK", 7)
+    assert upsert_facts(rows(keys, range(30)), batch_id=None) == (30, 0)
+    assert MetricFact.objects.count() == 30
