@@ -27,6 +27,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("operations/", include("operations.urls")),
+    path("ping/", include("operations.ping_urls")),
     path("governance/", include("governance.urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("mops.api.urls")),

@@ -1,9 +1,13 @@
-from django.urls import path
+"""Operations URLs: each area's views module keeps its own ``urlpatterns``."""
 
-from mops.views import section
+from django.urls import include, path
+
+from .views import incidents, inventory, runbooks
 
 app_name = "operations"
 
 urlpatterns = [
-    path("", section, {"key": "operations"}, name="index"),
+    path("", include(incidents)),
+    path("", include(inventory)),
+    path("", include(runbooks)),
 ]

@@ -1,0 +1,29 @@
+"""The runbooks panel of the operations section: what is not written down or not kept current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+
+from ..selectors import runbooks as selectors
+
+
+def runbooks_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """On the operations section page only: stale runbooks, uncovered tools, one-person ones."""
+    match = getattr(request, "resolver_match", None)
+    if not request.user.has_perm("operations.view_runbook") or not match:
+        return None
+    if match.app_name != "operations":
+        return None
+    user = request.user
+    return {
+        "section": "operations",
+        "title": gettext_lazy("Runbooks"),
+        "template": "operations/_runbook_panel.html",
+        "stale": list(selectors.stale_runbooks(user=user)[:5]),
+        "stale_count": selectors.stale_runbooks(user=user).count(),
+        "uncovered_count": selectors.tools_without_runbook(user=user).count(),
+        "single_count": selectors.single_executor_runbooks(user=user).count(),
+    }

@@ -1,0 +1,135 @@
+"""The live triage dashboard: the operations section's landing page.
+
+The board is one partial (``_triage_board.html``) that polls itself every 5 s with htmx; the
+one-click actions post to ``triage_action`` and get the refreshed board back, so the row updates
+in place. Without JavaScript the same forms post and redirect back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from mops.permissions import restrict
+from mops.registry import overview_panels
+from mops.selectors import teams_for
+
+from ..models import Severity, Tool
+from ..selectors import incidents as sel
+from ..services import incidents as svc
+from .incident_overview import PANEL_KEY
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    """The board's filters from the query string; unknown values are ignored."""
+    params = request.GET
+    team = tool = None
+    if params.get("team", "").isdigit():
+        team = teams_for(user=request.user).filter(pk=params["team"]).first()
+    if params.get("tool", "").isdigit():
+        tool = restrict(Tool.objects.all(), request.user, "view").filter(pk=params["tool"]).first()
+    severity = params.get("severity", "")
+    return {
+        "team": team,
+        "tool": tool,
+        "severity": severity if severity in Severity.values else "",
+    }
+
+
+def _board_context(request: HttpRequest) -> dict[str, Any]:
+    filters = _filters(request)
+    now = timezone.now()
+    rows = sel.triage_rows(user=request.user, now=now, **filters)
+    query = urlencode(
+        {
+            k: v
+            for k, v in {
+                "team": filters["team"].pk if filters["team"] else "",
+                "tool": filters["tool"].pk if filters["tool"] else "",
+                "severity": filters["severity"],
+            }.items()
+            if v
+        }
+    )
+    return {
+        "rows": rows,
+        "now": now,
+        "query": query,
+        "counts": sel.triage_counts(user=request.user, now=now, **filters),
+        "grid": sel.check_grid(user=request.user, team=filters["team"], tool=filters["tool"]),
+        "events": sel.recent_events(user=request.user),
+        "board_url": reverse("operations:triage_board") + (f"?{query}" if query else ""),
+    }
+
+
+@login_required
+@require_GET
+def triage(request: HttpRequest) -> HttpResponse:
+    # Everyone reaches the section's landing page; the selectors show only what they may see.
+    context = _board_context(request)
+    context.update(
+        {
+            "filters": _filters(request),
+            "teams": teams_for(user=request.user),
+            "tools": restrict(Tool.objects.all(), request.user, "view").only("pk", "name"),
+            "severities": Severity.choices,
+            # Other operations panels (late checks, renewals…) keep their place on the
+            # section's landing page, which this board is.
+            "section_panels": [
+                panel
+                for key, build in overview_panels.items()
+                if key != PANEL_KEY
+                and (panel := build(request))
+                and panel.get("section") == "operations"
+            ],
+        }
+    )
+    return render(request, "operations/triage.html", context)
+
+
+@login_required
+@require_GET
+def triage_board(request: HttpRequest) -> HttpResponse:
+    return render(request, "operations/_triage_board.html", _board_context(request))
+
+
+ACTIONS = {"acknowledge", "assign-to-me", "resolve"}
+
+
+@login_required
+@require_POST
+def triage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One-click acknowledge / assign to me / resolve; answers htmx with the refreshed board."""
+    if action not in ACTIONS:
+        raise Http404
+    incident = get_object_or_404(sel.incidents_for(user=request.user), pk=pk)
+    error = ""
+    try:
+        if action == "acknowledge":
+            svc.acknowledge(incident=incident, by=request.user)
+        elif action == "assign-to-me":
+            svc.assign(incident=incident, assignee=request.user, by=request.user)
+        else:
+            svc.resolve(incident=incident, by=request.user)
+    except PermissionDenied:
+        error = _("You may not change this incident.")
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if not getattr(request, "htmx", False):
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("operations:index") + (f"?{request.GET.urlencode()}"))
+    context = _board_context(request)
+    context["action_error"] = error
+    # A refused action answers 200 with the message on the board: htmx swaps only 2xx.
+    return render(request, "operations/_triage_board.html", context)

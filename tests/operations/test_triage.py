@@ -1,0 +1,211 @@
+"""The triage dashboard: ordering, SLA timers, one-click htmx actions, polling partial,
+filters, permissions, and a query count that does not grow with the number of incidents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import GroupObjectPermission
+
+from mops.permissions import grant_team_access
+from operations.models import Check, Incident, IncidentEvent
+from operations.selectors.incidents import TRIAGE_LIMIT, triage_rows
+
+from .incident_support import S, make_incident, make_tool, severity_policy
+
+INDEX = reverse("operations:index")
+BOARD = reverse("operations:triage_board")
+
+
+def bulk_incidents(team, n, tool):
+    """n open incidents with their team permissions, a tool and an event each, in bulk."""
+    from django.contrib.auth.models import Permission
+
+    now = timezone.now()
+    incidents = Incident.objects.bulk_create(
+        Incident(
+            title=f"Bulk {i}",
+            team=team,
+            severity=("sev1", "sev2", "sev3", "sev4")[i % 4],
+            triggered_at=now - timedelta(minutes=i),
+        )
+        for i in range(n)
+    )
+    ct = ContentType.objects.get_for_model(Incident)
+    perms = Permission.objects.filter(
+        content_type=ct, codename__in=["view_incident", "change_incident"]
+    )
+    GroupObjectPermission.objects.bulk_create(
+        GroupObjectPermission(group=team.group, permission=p, content_type=ct, object_pk=str(i.pk))
+        for i in incidents
+        for p in perms
+    )
+    Incident.affected_tools.through.objects.bulk_create(
+        Incident.affected_tools.through(incident_id=i.pk, tool_id=tool.pk) for i in incidents
+    )
+    IncidentEvent.objects.bulk_create(
+        IncidentEvent(incident=i, kind="state_change", to_state="triggered") for i in incidents
+    )
+
+
+@pytest.fixture
+def board_data(org):
+    team = org["teams"][S]
+    tool = make_tool(team)
+    severity_policy(None, "sev1", ack=5, after=5)
+    severity_policy(None, "sev2", ack=15, after=10)
+    for i, state in enumerate(["up", "down", "late"]):
+        check = Check.objects.create(
+            name=f"Check {i}", kind="http", url="https://example.com", tool=tool, team=team,
+            state=state,
+        )  # fmt: skip
+        grant_team_access(team, check)
+    return {"team": team, "tool": tool}
+
+
+def _count(client, url):
+    client.get(url)  # warm the per-process caches (content types, permissions)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_query_count_is_the_same_for_10_and_1000_incidents(
+    org, client, board_data, django_assert_num_queries
+):
+    client.force_login(org["users"]["ops"])
+    bulk_incidents(board_data["team"], 10, board_data["tool"])
+    counts = {url: _count(client, url) for url in (INDEX, BOARD)}
+    bulk_incidents(board_data["team"], 990, board_data["tool"])
+    for url, expected in counts.items():
+        with django_assert_num_queries(expected):
+            response = client.get(url)
+        # the board lists the most urgent TRIAGE_LIMIT; its counts cover all 1,000
+        assert response.content.count(b'data-incident="') == TRIAGE_LIMIT
+        assert b'data-count="open">1000<' in response.content
+
+
+@pytest.mark.django_db
+def test_unacknowledged_and_unassigned_come_first_then_severity_and_age(org, board_data):
+    ops = org["users"]["ops"]
+    acked = make_incident(org, title="acked sev1", severity="sev1")
+    from operations.services import incidents as svc
+
+    svc.acknowledge(incident=acked, by=ops)
+    old_sev3 = make_incident(org, title="old sev3", severity="sev3")
+    Incident.objects.filter(pk=old_sev3.pk).update(triggered_at=timezone.now() - timedelta(hours=3))
+    make_incident(org, title="sev2", severity="sev2")
+    assigned = make_incident(org, title="assigned sev1", severity="sev1")
+    svc.assign(incident=assigned, assignee=ops, by=ops)
+    titles = [r.incident.title for r in triage_rows(user=ops)]
+    assert titles == ["sev2", "old sev3", "assigned sev1", "acked sev1"]
+
+
+@pytest.mark.django_db
+def test_sla_timer_marks_overdue_unacknowledged_incidents(org, client, board_data):
+    late = make_incident(org, title="late one", severity="sev1")
+    Incident.objects.filter(pk=late.pk).update(triggered_at=timezone.now() - timedelta(minutes=6))
+    make_incident(org, title="fresh one", severity="sev1")
+    rows = {r.incident.title: r for r in triage_rows(user=org["users"]["ops"])}
+    assert rows["late one"].overdue and not rows["fresh one"].overdue
+    client.force_login(org["users"]["ops"])
+    html = client.get(BOARD).content.decode()
+    assert html.count("ops-row-overdue") == 1 and 'data-count="overdue">1<' in html
+
+
+@pytest.mark.django_db
+def test_board_polls_itself_and_shows_checks_by_tool(org, client, board_data):
+    client.force_login(org["users"]["ops"])
+    html = client.get(INDEX).content.decode()
+    assert 'hx-trigger="every 5s"' in html and "data-poll" in html
+    assert f'hx-get="{BOARD}"' in html
+    assert "GTM" in html and "1 down" in html
+
+
+@pytest.mark.django_db
+def test_one_click_acknowledge_returns_the_refreshed_board(org, client, board_data):
+    incident = make_incident(org)
+    client.force_login(org["users"]["ops"])
+    url = reverse("operations:triage_action", args=[incident.pk, "acknowledge"])
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b'id="triage-board"' in response.content and b"<html" not in response.content
+    incident.refresh_from_db()
+    assert incident.state == "acknowledged" and incident.assignee == org["users"]["ops"]
+    # a second acknowledge is refused with a message on the board, nothing changes
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert b"cannot go from" in response.content
+    assert incident.events.filter(kind="state_change").count() == 2
+
+
+@pytest.mark.django_db
+def test_assign_to_me_and_resolve_without_htmx_redirect_back(org, client, board_data):
+    incident = make_incident(org)
+    client.force_login(org["users"]["ops"])
+    for action in ("assign-to-me", "resolve"):
+        url = reverse("operations:triage_action", args=[incident.pk, action])
+        response = client.post(url)
+        assert response.status_code == 302 and response["Location"].startswith(INDEX)
+    incident.refresh_from_db()
+    assert incident.state == "resolved" and incident.assignee == org["users"]["ops"]
+
+
+@pytest.mark.django_db
+def test_actions_need_csrf(org, board_data):
+    from django.test import Client
+
+    incident = make_incident(org)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org["users"]["ops"])
+    url = reverse("operations:triage_action", args=[incident.pk, "acknowledge"])
+    assert client.post(url, HTTP_HX_REQUEST="true").status_code == 403
+    incident.refresh_from_db()
+    assert incident.state == "triggered"
+
+
+@pytest.mark.django_db
+def test_readers_see_no_action_buttons_and_cannot_post(org, client, board_data):
+    incident = make_incident(org)
+    client.force_login(org["users"]["manager"])
+    html = client.get(BOARD).content.decode()
+    assert f'data-incident="{incident.pk}"' in html and 'data-action="acknowledge"' not in html
+    url = reverse("operations:triage_action", args=[incident.pk, "resolve"])
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert b"may not change" in response.content
+    incident.refresh_from_db()
+    assert incident.state == "triggered"
+
+
+@pytest.mark.django_db
+def test_other_teams_do_not_see_the_incident(org, client, board_data):
+    incident = make_incident(org)
+    client.force_login(org["users"]["marketer"])
+    html = client.get(BOARD).content.decode()
+    assert f'data-incident="{incident.pk}"' not in html
+    url = reverse("operations:triage_action", args=[incident.pk, "acknowledge"])
+    assert client.post(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_filters_by_severity_tool_and_team(org, client, board_data):
+    with_tool = make_incident(org, severity="sev1", tools=[board_data["tool"]])
+    other = make_incident(org, severity="sev3")
+    client.force_login(org["users"]["ops"])
+
+    def shown(**params):
+        html = client.get(BOARD, params).content.decode()
+        return {i.pk for i in (with_tool, other) if f'data-incident="{i.pk}"' in html}
+
+    assert shown() == {with_tool.pk, other.pk}
+    assert shown(severity="sev3") == {other.pk}
+    assert shown(tool=board_data["tool"].pk) == {with_tool.pk}
+    assert shown(team=org["teams"]["digital-marketing"].pk) == set()
+    assert shown(severity="bogus") == {with_tool.pk, other.pk}  # unknown values are ignored
