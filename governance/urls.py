@@ -1,9 +1,45 @@
 from django.urls import path
 
-from mops.views import section
+from .views import actions, feedback, home, kpis, planning, reviews
 
 app_name = "governance"
 
 urlpatterns = [
-    path("", section, {"key": "governance"}, name="index"),
+    path("", home.index, name="index"),
+    path("vision/", home.vision_edit, name="vision_edit"),
+    path("vision/<slug:team_slug>/", home.vision_edit, name="team_vision_edit"),
+    path("strategies/", planning.strategy_list, name="strategy_list"),
+    path("strategies/new/", planning.strategy_form, name="strategy_create"),
+    path("strategies/<int:pk>/", planning.strategy_detail, name="strategy_detail"),
+    path("strategies/<int:pk>/edit/", planning.strategy_form, name="strategy_edit"),
+    path("plans/", planning.plan_list, name="plan_list"),
+    path("plans/new/", planning.plan_form, name="plan_create"),
+    path("plans/<int:pk>/", planning.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", planning.plan_form, name="plan_edit"),
+    path("plans/<int:pk>/budget/", planning.plan_budget, name="plan_budget"),
+    path("actions/", actions.action_list, name="action_list"),
+    path("actions/new/", actions.action_create, name="action_create"),
+    path("actions/<int:pk>/", actions.action_detail, name="action_detail"),
+    path("kpis/", kpis.kpi_list, name="kpi_list"),
+    path("kpis/new/", kpis.kpi_form, name="kpi_create"),
+    path("kpis/adopt/<slug:key>/", kpis.kpi_adopt, name="kpi_adopt"),
+    path("kpis/<slug:key>/", kpis.kpi_detail, name="kpi_detail"),
+    path("kpis/<slug:key>/edit/", kpis.kpi_form, name="kpi_edit"),
+    path("kpis/<slug:key>/targets/new/", kpis.target_form, name="target_create"),
+    path("kpis/<slug:key>/targets/<int:pk>/", kpis.target_form, name="target_edit"),
+    path("kpis/<slug:key>/targets/<int:pk>/delete/", kpis.target_delete, name="target_delete"),
+    path("reviews/", reviews.review_list, name="review_list"),
+    path("reviews/new/", reviews.review_create, name="review_create"),
+    path("reviews/cadence/<slug:team_slug>/", reviews.cadence_edit, name="cadence_edit"),
+    path("reviews/<int:pk>/", reviews.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/print/", reviews.review_print, name="review_print"),
+    path("reviews/<int:pk>/agenda.csv", reviews.review_csv, name="review_csv"),
+    path("reviews/<int:pk>/refresh/", reviews.review_refresh, name="review_refresh"),
+    path("reviews/<int:pk>/transition/", reviews.review_transition, name="review_transition"),
+    path("reviews/<int:pk>/items/<int:item_pk>/", reviews.item_update, name="item_update"),
+    path("reviews/<int:pk>/summary/", reviews.review_summary, name="review_summary"),
+    path("reviews/<int:pk>/actions/", reviews.next_action_add, name="next_action_add"),
+    path("feedback/", feedback.feedback_list, name="feedback_list"),
+    path("feedback/new/", feedback.feedback_create, name="feedback_create"),
+    path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback_detail"),
 ]

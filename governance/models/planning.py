@@ -1,4 +1,4 @@
-"""運営: strategies for a period and the plans under them."""
+"""運営 planning: vision and mission, strategies for a fiscal period, plans and their budgets."""
 
 from __future__ import annotations
 
@@ -8,8 +8,41 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+class Vision(models.Model):
+    """The organisation's vision and mission (``team`` empty), or one team's own.
+
+    One row per team; the organisation's single row is kept single by ``services.save_vision``.
+    """
+
+    team = models.OneToOneField(
+        "mops.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="vision",
+        verbose_name=_("team"),
+        help_text=_("Leave empty for the whole organisation."),
+    )
+    vision = models.TextField(_("vision"))
+    mission = models.TextField(_("mission"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["team__name"]
+        verbose_name = _("vision and mission")
+        verbose_name_plural = _("visions and missions")
+
+    def __str__(self) -> str:
+        return str(self.team) if self.team_id else str(_("Organisation"))
 
 
 class PeriodKind(models.TextChoices):
@@ -70,6 +103,9 @@ class Strategy(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("governance:strategy_detail", args=[self.pk])
+
 
 class PlanStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
@@ -124,3 +160,29 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:plan_detail", args=[self.pk])
+
+
+class PlanBudget(models.Model):
+    """The planned budget of one month of a plan (``month`` is the first day of the month)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="budget_rows")
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=0, validators=[MinValueValidator(Decimal(0))]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "month"]
+        verbose_name = _("monthly budget")
+        verbose_name_plural = _("monthly budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "month"], name="planbudget_month"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="planbudget_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.month:%Y-%m} {self.amount}"

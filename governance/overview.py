@@ -1,0 +1,56 @@
+"""Panels for the overview and section pages (registered in ``GovernanceConfig.ready``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import FeedbackDirection
+from .selectors import feedback_for, overdue_actions
+
+
+def _app(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.app_name if match else ""
+
+
+def governance_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """On the overview: overdue actions and off-track KPIs (the governance home has more)."""
+    user = request.user
+    if not user.has_perm("governance.view_action"):
+        return None
+    if _app(request) != "":
+        return None  # only on the overview; the governance home shows all of it itself
+    from .readings import kpi_board
+    from .status import Status
+
+    board = [r for r in kpi_board(user=user) if r.status in (Status.OFF_TRACK, Status.AT_RISK)]
+    return {
+        "section": "governance",
+        "title": _("Needs attention"),
+        "template": "governance/_panel_attention.html",
+        "overdue": list(overdue_actions(user=user)[:5]),
+        "kpis": board[:5],
+        "today": timezone.localdate(),
+    }
+
+
+def feedback_for_operations_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """On the operations section: what management asked of operations, still open."""
+    user = request.user
+    if not user.has_perm("governance.view_feedbackitem") or _app(request) not in {"", "operations"}:
+        return None
+    items = (
+        feedback_for(user=user)
+        .filter(direction=FeedbackDirection.TO_OPERATIONS, status__in=["open", "accepted"])
+        .order_by("-created_at")[:5]
+    )
+    return {
+        "section": "operations",
+        "title": _("Requests from management"),
+        "template": "governance/_panel_feedback.html",
+        "items": list(items),
+    }

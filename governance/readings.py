@@ -1,0 +1,141 @@
+"""KPI readings for governance pages: actual so far, forecast to period end, status.
+
+Values come from analytics (``analytics.selectors.kpi_actual`` for arbitrary ranges and
+``analytics.forecast.forecast_period``); governance adds the target and the status rule
+(``governance.status``). Money and counts are read in one currency: the target's, else the
+currency of most campaigns in the KPI's scope (sums in different currencies are never added).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from .models import KpiProfile, KpiTarget
+from .status import STATUS_COLOUR, Status, TargetSpec, evaluate
+
+
+@dataclass(frozen=True)
+class Reading:
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+
+
+@dataclass
+class KpiReading:
+    profile: KpiProfile
+    target: KpiTarget | None
+    currency: str
+    period_start: datetime.date | None
+    period_end: datetime.date | None
+    as_of: datetime.date
+    actual: Reading | None
+    forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
+    forecast_method: str
+    status: Status
+
+    @property
+    def colour(self) -> str:
+        return STATUS_COLOUR[self.status]
+
+    @property
+    def kpi(self) -> Any:
+        return self.profile.kpi
+
+
+def target_spec(target: KpiTarget | None) -> TargetSpec | None:
+    if target is None:
+        return None
+    return TargetSpec(value=target.value, low=target.low, high=target.high)
+
+
+def currency_of(kpi: Any, target: KpiTarget | None = None) -> str:
+    from analytics.forecast import default_currency
+
+    return (target.currency if target and target.currency else "") or default_currency(kpi)
+
+
+def actual(
+    *, kpi: Any, date_from: datetime.date, date_to: datetime.date, currency: str
+) -> Reading | None:
+    """The KPI over ``date_from``..``date_to`` in ``currency`` (None: no facts in that range)."""
+    from analytics.selectors import kpi_actual
+
+    readings = kpi_actual(kpi=kpi, date_from=date_from, date_to=date_to)
+    reading = readings.get(currency)
+    if reading is None:
+        return None
+    return Reading(
+        numerator=reading.numerator, denominator=reading.denominator, value=reading.value
+    )
+
+
+def target_for(profile: KpiProfile, day: datetime.date) -> KpiTarget | None:
+    """The target whose period contains ``day`` (the shortest one when several do)."""
+    candidates = [t for t in profile.targets.all() if t.period_start <= day <= t.period_end]
+    candidates.sort(key=lambda t: (t.period_end - t.period_start, t.pk))
+    return candidates[0] if candidates else None
+
+
+def read_kpi(
+    *, profile: KpiProfile, as_of: datetime.date | None = None, target: KpiTarget | None = None
+) -> KpiReading:
+    """Actual from the target period's start up to ``as_of``, the forecast to its end, status.
+
+    ``as_of`` is the last day whose data counts (yesterday's data by default is today's page).
+    """
+    from analytics.forecast import forecast_period
+
+    as_of = as_of or timezone.localdate()
+    target = target or target_for(profile, as_of)
+    kpi = profile.kpi
+    currency = currency_of(kpi, target)
+    if target is None:
+        return KpiReading(
+            profile, None, currency, None, None, as_of, None, None, None, None, "", Status.UNKNOWN
+        )
+    cut = min(as_of, target.period_end)
+    so_far = (
+        actual(kpi=kpi, date_from=target.period_start, date_to=cut, currency=currency)
+        if cut >= target.period_start
+        else None
+    )
+    forecast = forecast_period(
+        kpi=kpi,
+        period_start=target.period_start,
+        period_end=target.period_end,
+        as_of=as_of,
+        currency=currency,
+    )
+    status = evaluate(profile.direction, target_spec(target), forecast.value)
+    return KpiReading(
+        profile=profile,
+        target=target,
+        currency=currency,
+        period_start=target.period_start,
+        period_end=target.period_end,
+        as_of=as_of,
+        actual=so_far,
+        forecast=forecast.value,
+        forecast_low=forecast.low,
+        forecast_high=forecast.high,
+        forecast_method=forecast.method,
+        status=status,
+    )
+
+
+def kpi_board(*, user: Any, as_of: datetime.date | None = None) -> list[KpiReading]:
+    """Every KPI the user may see with its current status, worst first."""
+    from .selectors import kpi_profiles_for
+
+    order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2, Status.UNKNOWN: 3}
+    profiles = kpi_profiles_for(user=user).prefetch_related("targets")
+    readings = [read_kpi(profile=p, as_of=as_of) for p in profiles]
+    readings.sort(key=lambda r: (order[r.status], r.profile.kpi.key))
+    return readings

@@ -1,0 +1,1 @@
+"""Governance writes: one function per verb, keyword-only, in a transaction."""
