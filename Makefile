@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest messages lock worker beat clean
+.PHONY: run test lint typecheck pytest messages lock worker beat clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ typecheck: $(VENV)/.dev
 
 pytest: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks against the PostgreSQL named by DATABASE_URL (in a database of their own, <name>_bench);
+# `make bench QUICK=1` runs the small sizes CI uses. See BENCHMARKS.md.
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
 # Rebuild the ja catalogue after changing user-facing strings (needs GNU gettext's xgettext).
 messages: $(VENV)/.dev

@@ -19,6 +19,19 @@ class AnalyticsConfig(AppConfig):
         register_role_permissions("analytics", roles.ROLE_PERMISSIONS)
         overview_panels.register("analytics.recent_imports", recent_imports_panel)
         self._connect_kpi_recompute()
+        self._connect_integrity_locks()
+
+    def _connect_integrity_locks(self) -> None:
+        """Deleting a campaign, metric or batch waits for the loads that reference it."""
+        from django.db.models.signals import pre_delete
+
+        from .integrity import lock_before_delete
+        from .models import Campaign, ImportBatch, Metric
+
+        for model in (Campaign, Metric, ImportBatch):
+            pre_delete.connect(
+                lock_before_delete, sender=model, dispatch_uid=f"analytics.lock.{model.__name__}"
+            )
 
     def _connect_kpi_recompute(self) -> None:
         """After each load, recompute the touched KPI periods and anomalies; seed demo data."""

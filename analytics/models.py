@@ -148,15 +148,37 @@ class Metric(models.Model):
 
 
 class MetricFact(models.Model):
-    """One metric value on one day for one campaign and source."""
+    """One metric value on one day for one campaign and source.
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="facts")
+    The foreign keys have no database constraint and no single-column index: the constraint
+    triggers cost one row lookup per fact and key, 16 s of a 23 s insert of 1M facts
+    (BENCHMARKS.md); no query uses the indexes (bench/results/explain_fks_1m.txt: campaign
+    look-ups, the recompute and ``last_facts_arrival`` go through the unique key, whose leading
+    column is the campaign; only a metric's PROTECT check and a batch's SET_NULL scan the table).
+    Integrity is kept by row locks instead (``analytics.integrity``): a load locks its campaigns,
+    metrics and batch ``FOR KEY SHARE`` before writing and refuses if one is gone; deleting a
+    campaign, metric or batch locks the row ``FOR UPDATE`` first, so it waits for running loads;
+    Django's collector still applies CASCADE / PROTECT (re-checked after the lock) / SET_NULL.
+    Raw SQL deletes bypass this: delete through the ORM.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, models.CASCADE, related_name="facts", db_constraint=False, db_index=False
+    )
     date = models.DateField()
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="facts")
+    metric = models.ForeignKey(
+        Metric, models.PROTECT, related_name="facts", db_constraint=False, db_index=False
+    )
     source = models.CharField(max_length=32)
     value = models.FloatField()
     batch = models.ForeignKey(
-        "ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

@@ -42,6 +42,8 @@ ALLOWED_HOSTS = _read(
     default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else environ.Env.NOTSET,
 )
 CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", env.list, default=[])
+# The portal's public address, for links in e-mails and webhooks sent outside a request.
+SITE_URL = _read("SITE_URL", env.url, default="http://127.0.0.1:8000").geturl().rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -249,6 +251,50 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "mops.api.errors.add_error_responses",
     ],
+    # One schema name per choice set, so that fields called "kind", "state" or "status" in
+    # different apps don't get hashed names like "Status9a3Enum".
+    "ENUM_NAME_OVERRIDES": {
+        f"{path.rsplit('.', 1)[1]}Enum": path
+        for path in [
+            "mops.models.Role",
+            "mops.models.Scope",
+            "analytics.models.Channel",
+            "analytics.models.CampaignStatus",
+            "analytics.models.BatchKind",
+            "analytics.models.BatchStatus",
+            "analytics.models.Granularity",
+            "analytics.models.KpiFormat",
+            "analytics.models.AnomalyDirection",
+            "operations.models.MaintenanceStatus",
+            "operations.models.CheckKind",
+            "operations.models.CheckState",
+            "operations.models.ResultStatus",
+            "operations.models.PingKind",
+            "operations.models.ToolCategory",
+            "operations.models.ToolLifecycle",
+            "operations.models.AssignmentRole",
+            "operations.models.IntegrationFrequency",
+            "operations.models.StepKind",
+            "operations.models.ExecutionOutcome",
+            "operations.models.Severity",
+            "operations.models.IncidentState",
+            "operations.models.IncidentSource",
+            "operations.models.EventKind",
+            "operations.models.ChannelKind",
+            "operations.models.NotificationStatus",
+            "governance.models.Direction",
+            "governance.models.ActionStatus",
+            "governance.models.Cadence",
+            "governance.models.ReviewState",
+            "governance.models.AgendaKind",
+            "governance.models.FeedbackDirection",
+            "governance.models.FeedbackStatus",
+            "governance.models.PeriodKind",
+            "governance.models.StrategyStatus",
+            "governance.models.PlanStatus",
+        ]
+    }
+    | {"KpiStatusEnum": "governance.status.Status"},
 }
 
 # --- Security ---------------------------------------------------------------------------

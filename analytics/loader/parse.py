@@ -27,12 +27,13 @@
 6. **Layout**: *long* when the file has a metric-name column and a value column (``metric``,
    ``value``; metric names may be keys or any header alias), else *wide*: one column per metric.
    Unknown columns are ``ignored``; a second column for the same role is ``ignored`` too.
-7. **Cells** (``values.py``): every invalid cell is a :class:`RowError` with the file's line
-   number and column header; valid cells of the same row still become facts. Errors: unreadable
-   dates or numbers, empty dates or campaign names, negative values, fractional impressions /
-   clicks / sessions, percentages in a metric column, unknown metric names (long layout), a
-   currency that differs from the rest of the file. Empty, ``--``, ``-`` and ``< 10%`` cells hold
-   no value and make no fact. The error list is capped at 1000; ``error_count`` is the total.
+7. **Cells** (``values.py``; the checks are in ``cells.py``): every invalid cell is a
+   :class:`RowError` with the file's line number and column header; valid cells of the same row
+   still become facts. Errors: unreadable dates or numbers, empty dates or campaign names,
+   negative values, fractional impressions / clicks / sessions, percentages in a metric column,
+   unknown metric names (long layout), a currency that differs from the rest of the file. Empty,
+   ``--``, ``-`` and ``< 10%`` cells hold no value and make no fact. The error list is capped at
+   1000; ``error_count`` is the total.
 8. **Duplicates**: the same (campaign, date[, source][, metric in long files]) on two rows is an
    error on the later row ("Duplicate of row N") — unless the file has breakdown columns (role
    ``dimension``: ad group, ad set, ad, device, region, account, network, keyword …) whose values
@@ -60,23 +61,20 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from .cells import CellChecks
 from .decode import decode_text, is_xlsx
 from .headers import (
     BASE_ROLES,
     METRIC_KEYS,
-    METRIC_NAMES,
     RANGE_END,
     RANGE_START,
     detect_platform,
-    norm,
 )
 from .results import FileRefused, ParsedFile, RowError
-from .rows import RowFilter
 from .tables import csv_table, xlsx_table
-from .values import clean, parse_dates, parse_numbers
+from .values import parse_dates
 
 MAX_ERRORS = 1000
-COUNT_KEYS = frozenset({"impressions", "clicks", "sessions"})
 _PERIOD_RE = re.compile(r"\d{4}|all time|全期間", re.IGNORECASE)
 
 
@@ -122,21 +120,7 @@ def _date_message(raw: str) -> str:
     ) % {"raw": raw}
 
 
-def _codes(frame: pd.DataFrame) -> pd.Index:
-    """One int64 per row, equal exactly when the rows are equal (columns factorized)."""
-    combined = np.zeros(len(frame), dtype="int64")
-    span = 1  # combined < span
-    for column in frame.columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        if span * (len(uniques) + 1) >= 2**62:  # renumber densely before it could overflow
-            combined, seen = pd.factorize(combined)
-            span = len(seen)
-        combined = combined * (len(uniques) + 1) + codes
-        span *= len(uniques) + 1
-    return pd.Index(combined)
-
-
-class _Parser(RowFilter):
+class _Parser(CellChecks):
     def run(self) -> ParsedFile:
         self.filter_rows()
         return self._facts()
@@ -261,122 +245,6 @@ class _Parser(RowFilter):
             skipped=sorted(self.skipped),
             notes=self.notes,
         )
-
-    def _text_column(self, role: str, row_ok: np.ndarray, empty_message: str | None) -> pd.Series:
-        p = self.pos(role)
-        if p is None:
-            return pd.Series(None, index=self.df.index, dtype=object)
-        s = self.df[p]
-        empty = s == ""
-        if empty_message is not None:
-            self.error(empty, p, lambda _raw: empty_message, s)
-            row_ok &= ~empty.to_numpy(dtype=bool)
-        return s.astype(object).where(~empty, None)
-
-    def _currency(self, row_ok: np.ndarray) -> str | None:
-        p = self.pos("currency")
-        file_currency = self.header_currency
-        if p is None:
-            return file_currency
-        s = clean(self.df[p]).str.upper().replace({"円": "JPY", "¥": "JPY"})
-        valid = s.str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)
-        if not valid.any():
-            return file_currency
-        if file_currency is None:
-            file_currency = str(s[valid].iloc[0])
-        other = valid & (s != file_currency)
-        cur = file_currency
-        self.error(
-            other,
-            p,
-            lambda raw: (
-                _(
-                    "The currency is %(raw)s but the rest of the file is in %(cur)s: upload one "
-                    "currency per file."
-                )
-                % {"raw": raw, "cur": cur}
-            ),
-            s,
-        )
-        row_ok &= ~other.to_numpy(dtype=bool)
-        return file_currency
-
-    def _metric_names(self, s: pd.Series, row_ok: np.ndarray) -> pd.Series:
-        codes, uniques = pd.factorize(s)
-        known = np.array([METRIC_NAMES.get(norm(u)) for u in uniques] + [None], dtype=object)
-        metric = pd.Series(known[codes], index=s.index, dtype=object)
-        p = self.roles.index("metric")
-        self.error(s == "", p, lambda _raw: _("The metric name is empty."), s)
-        self.error(
-            metric.isna() & (s != ""),
-            p,
-            lambda raw: (
-                _("Unknown metric “%(raw)s”: use one of %(keys)s.")
-                % {"raw": raw, "keys": ", ".join(METRIC_KEYS)}
-            ),
-            s,
-        )
-        row_ok &= metric.notna().to_numpy(dtype=bool)
-        return metric
-
-    def _numbers(self, p: int, metric: pd.Series) -> tuple[pd.Series, pd.Series]:
-        raw = self.df[p]
-        vals, invalid, percent = parse_numbers(raw)
-        names = metric.astype(object)
-        negative = (vals < 0).fillna(False)
-        fraction = (names.isin(COUNT_KEYS) & (vals % 1 != 0) & vals.notna()).astype(bool)
-        self.error(invalid, p, lambda r: _("“%(raw)s” is not a number.") % {"raw": r}, raw)
-        self.error(
-            percent & ~invalid,
-            p,
-            lambda r: (
-                _(
-                    "“%(raw)s” is a percentage, but this column should hold an amount or a count: "
-                    "is the right column mapped?"
-                )
-                % {"raw": r}
-            ),
-            raw,
-        )
-        self.error(
-            negative & ~percent,
-            p,
-            lambda r: _("“%(raw)s” is negative; metric values cannot be negative.") % {"raw": r},
-            raw,
-        )
-        self.error(
-            fraction & ~negative & ~percent,
-            p,
-            lambda r: _("“%(raw)s” is not a whole number; this metric is a count.") % {"raw": r},
-            raw,
-        )
-        ok = ~(invalid | percent | negative | fraction)
-        return vals, ok
-
-    def _duplicates(self, key: pd.DataFrame, row_ok: np.ndarray, layout: str, col: int) -> None:
-        k = key[row_ok]
-        if k.empty:
-            return
-        dup = pd.Series(_codes(k).duplicated(keep="first"), index=k.index)
-        if not dup.any():
-            return
-        rows = pd.Series(self.rows_of(k), index=k.index)
-        first = rows.groupby([k[c] for c in k.columns], dropna=False, sort=False).transform("first")
-        first_of = dict(zip(k.index[dup.to_numpy()], first[dup].astype(int), strict=True))
-        what = _("campaign, date and metric") if layout == "long" else _("campaign and date")
-        mask = pd.Series(False, index=key.index)
-        mask[k.index[dup.to_numpy()]] = True
-        raw = pd.Series(list(key.index), index=key.index, dtype=object)
-        self.error(
-            mask,
-            col,
-            lambda idx: (
-                _("Duplicate of row %(row)d: the same %(what)s appear twice.")
-                % {"row": first_of[idx], "what": what}
-            ),  # type: ignore[index]
-            raw,
-        )
-        row_ok &= ~mask.to_numpy(dtype=bool)
 
     def _assemble(self, parts: list[pd.DataFrame], dims: list[str]) -> pd.DataFrame:
         cols = ["row", "campaign", "date", "metric", "value", "source"]

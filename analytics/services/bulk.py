@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection, transaction
 
+from ..integrity import lock_references
 from ..models import MetricFact
 
 COPY_CHUNK = 250_000
@@ -40,11 +41,23 @@ def write_facts(stage: pd.DataFrame, *, batch_id: int | None) -> tuple[int, int]
     """Write a validated frame; return (created, updated).
 
     ``stage`` has the columns campaign_id (int64), date (datetime64), metric_id (int64), source
-    (str) and value (float64), with no key twice. Runs inside the caller's transaction.
+    (str) and value (float64), with no key twice. Runs inside the caller's transaction (which
+    holds the ``FOR KEY SHARE`` locks on the referenced rows until it ends; see
+    ``analytics.integrity``).
     """
     if stage.empty:
         return 0, 0
-    stage = stage.reset_index(drop=True)
+    with transaction.atomic(savepoint=False):  # the locks last until the load commits
+        return _write(stage.reset_index(drop=True), batch_id)
+
+
+def _write(stage: pd.DataFrame, batch_id: int | None) -> tuple[int, int]:
+    # The fact table has no foreign-key constraints: lock what the facts reference instead.
+    lock_references(
+        campaign_ids=stage["campaign_id"].unique(),
+        metric_ids=stage["metric_id"].unique(),
+        batch_id=batch_id,
+    )
     existing = _existing(stage)
     if existing.empty:
         new = np.ones(len(stage), dtype=bool)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..loader import FileRefused, parse_file
 from ..models import BatchKind, Campaign, ImportBatch
-from .facts import LoadResult, PointError, load_frame, refuse
+from .facts import CampaignResolver, LoadResult, PointError, load_frame, refuse
 
 
 def load_file(
@@ -86,6 +86,10 @@ def load_file(
         )
     else:
         campaigns = facts["campaign"].astype(str)
+    if parsed.currency:
+        values = {campaigns} if isinstance(campaigns, str) else set(campaigns.unique())
+        if mismatches := _currency_mismatches(values, parsed.currency):
+            return refuse(batch, mismatches)
     report(50)
     # One frame, no object per fact: the loader validates a column at a time.
     frame = pd.DataFrame(
@@ -108,3 +112,29 @@ def load_file(
     )
     report(100)
     return result
+
+
+def _currency_mismatches(campaign_values: set[str], currency: str) -> list[PointError]:
+    """The portal converts nothing: a file in one currency may only feed campaigns kept in it.
+
+    Campaigns the load would create are not checked here; unknown ones are reported by the
+    loader itself.
+    """
+    resolver = CampaignResolver(by_name=True)
+    ids = {pk for value in campaign_values if (pk := resolver.resolve(value)[0]) and pk > 0}
+    return [
+        PointError(
+            0,
+            "currency",
+            _(
+                "The file is in %(file)s but campaign “%(campaign)s” is kept in %(kept)s: "
+                "the portal converts no currency, so load it into a campaign kept in %(file)s."
+            )
+            % {"file": currency, "campaign": code, "kept": kept},
+            "currency_mismatch",
+        )
+        for code, kept in Campaign.objects.filter(pk__in=ids)
+        .exclude(currency=currency)
+        .order_by("code")
+        .values_list("code", "currency")
+    ]

@@ -1,5 +1,5 @@
 /* Draw the plotly figures embedded as <script type="application/json" data-chart="ID"> (built in
-   Python, analytics/charts.py) into the element with that id. Loaded only on pages with charts,
+   Python, analytics/charts/) into the element with that id. Loaded only on pages with charts,
    after the bundled plotly.min.js; redraws after htmx swaps. No inline script: the CSP holds. */
 (function () {
   "use strict";

@@ -109,3 +109,32 @@ def test_upload_with_bad_rows_is_refused_whole(client, users, winter):
     assert "クリック数" in response.content.decode()
     response = client.post(f"/analytics/imports/{batch.pk}/confirm/", {"header-0": "x"})
     assert response.status_code == 400 and not MetricFact.objects.exists()
+
+
+META_USD = (
+    "Reporting starts,Reporting ends,Campaign name,Day,Amount spent (USD),Impressions\n"
+    "2026-11-01,2026-11-01,冬のセール,2026-11-01,12.50,1000\n"
+)
+
+
+def test_file_in_another_currency_than_the_campaign_is_refused_and_writes_nothing(
+    tmp_path, winter, capsys
+):
+    path = tmp_path / "meta.csv"
+    path.write_text(META_USD, encoding="utf-8")
+    counts = run(path, "refused", capsys=capsys)
+    assert counts["rejected"] == counts["received"] > 0
+    assert not MetricFact.objects.exists()
+    batch = ImportBatch.objects.get()
+    assert batch.errors[0]["field"] == "currency"
+    assert "USD" in batch.errors[0]["message"] and "JPY" in batch.errors[0]["message"]
+
+
+def test_file_in_the_campaigns_currency_loads(tmp_path, winter, capsys):
+    winter.currency = "USD"
+    winter.save()
+    path = tmp_path / "meta.csv"
+    path.write_text(META_USD, encoding="utf-8")
+    counts = run(path, capsys=capsys)
+    assert counts["created"] == 2
+    assert MetricFact.objects.get(metric__key="cost").value == 12.5

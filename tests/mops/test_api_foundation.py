@@ -84,8 +84,9 @@ def test_throttled_requests_get_429_with_retry_after(client, users, settings):
     from django.core.cache import cache
 
     cache.clear()
+    original = settings.REST_FRAMEWORK
     settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
+        **original,
         "DEFAULT_THROTTLE_RATES": {
             **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
             "user": "2/min",
@@ -104,9 +105,13 @@ def test_throttled_requests_get_429_with_retry_after(client, users, settings):
         assert int(response["Retry-After"]) > 0
         assert response.json()["errors"][0]["code"] == "throttled"
     finally:
+        # Restore the rates before re-reading them: the settings fixture only undoes its
+        # override after the test, and the throttle class keeps what it read until then.
         cache.clear()
+        settings.REST_FRAMEWORK = original
         api_settings.reload()
         SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        assert SimpleRateThrottle.THROTTLE_RATES["user"] != "2/min"
 
 
 def test_anonymous_api_request_is_401(client):

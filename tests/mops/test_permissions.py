@@ -70,3 +70,26 @@ def test_admins_see_everything_and_anonymous_nothing(users):
     target = create_team(name="Target", slug="target")
     assert can(users["admin"], "delete", target)
     assert restrict(Team.objects.all(), AnonymousUser()).count() == 0
+
+
+def test_restrict_unions_personal_and_team_grants_like_guardian(users, teams):
+    """restrict() filters with its own subqueries; the rows are those guardian's
+    get_objects_for_user gives: personal grants, team grants, per action, nothing else."""
+    from guardian.shortcuts import get_objects_for_user
+
+    mine = create_team(name="Mine", slug="mine")
+    ours = create_team(name="Ours", slug="ours")
+    theirs = create_team(name="Theirs", slug="theirs")
+    change_only = create_team(name="Change only", slug="change-only")
+    grant_user_access(users["marketer"], mine, ["view"])
+    grant_team_access(teams["digital-marketing"], ours, ["view"])
+    grant_team_access(teams["management"], theirs, ["view"])
+    grant_team_access(teams["digital-marketing"], change_only, ["change"])
+    marketer = users["marketer"]
+    candidates = Team.objects.filter(slug__in=["mine", "ours", "theirs", "change-only"])
+    assert {t.slug for t in restrict(candidates, marketer)} == {"mine", "ours"}
+    assert set(restrict(Team.objects.all(), marketer)) == set(
+        get_objects_for_user(
+            marketer, "view_team", klass=Team, accept_global_perms=False, with_superuser=False
+        )
+    )

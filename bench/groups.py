@@ -1,0 +1,166 @@
+"""The benchmark groups beyond the main load: recompute, pages, push, SQLite, scale."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from typing import Any
+
+from bench import data, env
+from bench.report import Report, fmt, label
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_recompute(report: Report, reps: int, shape: data.Shape) -> None:
+    from bench import recompute
+
+    if not recompute.available():
+        report.skip("recompute_full", "not built: analytics.services.recompute is missing")
+        report.skip("recompute_incremental", "not built")
+        return
+    from bench import loads
+
+    kpis = recompute.seed_kpis()
+    facts = data.frame(shape)
+    env.truncate_facts()
+    loads.load(data.long_csv(facts), "long.csv")
+    group_s = env.median_time(recompute.run_group_by, reps)
+    full_s = env.median_time(recompute.recompute_full, reps, before=recompute.clear_values)
+    report.add(
+        "recompute_full",
+        full_s / group_s,
+        f"{kpis} KPIs over {fmt(len(facts))} facts: recompute_kpis {full_s:.2f} s vs "
+        f"SQL GROUP BY {group_s:.2f} s",
+        "<= 3",
+        seconds=full_s,
+        baseline_seconds=group_s,
+        kpis=kpis,
+    )
+    # one more day for every campaign, loaded, then only its periods recomputed
+    day = data.frame(data.Shape(shape.campaigns, 1), seed=7, day_offset=shape.days)
+    loads.load(data.long_csv(day), "day.csv")
+    first = data.FIRST_DAY + __import__("datetime").timedelta(days=shape.days)
+    ids = env.campaign_ids()[: shape.campaigns]
+    inc_s = env.median_time(lambda: recompute.recompute_day(first, ids), reps)
+    report.add(
+        "recompute_incremental",
+        inc_s / full_s,
+        f"after appending one day ({fmt(len(day))} facts): {inc_s:.3f} s vs full {full_s:.2f} s",
+        "<= 0.05",
+        seconds=inc_s,
+        full_seconds=full_s,
+    )
+
+
+def report_pages(
+    report: Report, small: dict[str, Any], large: dict[str, Any], sizes: dict[str, int]
+) -> None:
+    from bench.pages import PAGES
+
+    bare = large["bare_ms"]
+    report.add(
+        "pages_bare_view",
+        1.0,
+        f"baseline: base.html from a bare view, {bare:.1f} ms median, "
+        f"{large['bare_queries']} queries",
+        seconds=bare / 1000,
+    )
+    for name, _candidates in PAGES:
+        if name not in large["pages"]:
+            report.skip(f"pages_{name}", "no such page yet (URL name not found)")
+            continue
+        page, before = large["pages"][name], small["pages"][name]
+        same = page["queries"] == before["queries"]
+        report.add(
+            f"pages_{name}",
+            page["median_ms"] / bare,
+            f"{page['url']} {page['median_ms']:.1f} ms vs bare {bare:.1f} ms; queries "
+            f"{page['queries']} at {fmt(sizes['main'])} facts vs {before['queries']} at "
+            f"{fmt(sizes['pages_small'])} facts ({'same' if same else 'DIFFERENT'}); "
+            f"HTTP {page['status']}; {fmt(sizes['incidents'])} vs "
+            f"{fmt(sizes['incidents_small'])} incidents",
+            "<= 5",
+            seconds=page["median_ms"] / 1000,
+            queries=page["queries"],
+            queries_small=before["queries"],
+            queries_same=same,
+        )
+
+
+def run_api(report: Report, sizes: dict[str, int]) -> None:
+    from bench.api import push_api
+
+    n, per = sizes["api_requests"], sizes["api_points"]
+    facts = data.frame(data.shape_for(n * per))[: n * per]
+    bodies = data.api_batches(facts, per)
+    result = push_api(bodies)
+    ratio = result["median_request_s"] / result["median_in_process_s"]
+    report.add(
+        "push_api",
+        ratio,
+        f"{result['requests']} requests x {fmt(per)} points to gunicorn (2 workers, bearer "
+        f"token): {fmt(result['points_per_s'])} points/s, median request "
+        f"{result['median_request_s']:.3f} s vs in-process load_points "
+        f"{result['median_in_process_s']:.3f} s",
+        "<= 2.5",
+        **result,
+    )
+
+
+def run_sqlite(report: Report, reps: int, size: int) -> None:
+    from bench.loads import sqlite_pair
+
+    facts = data.frame(data.shape_for(size))
+    load_s, executemany_s, counts = sqlite_pair(facts, reps)
+    report.add(
+        f"sqlite_load_{label(len(facts))}",
+        load_s / executemany_s,
+        f"load_file on SQLite {load_s:.2f} s vs sqlite3 executemany {executemany_s:.2f} s "
+        f"into the same indexed table; {fmt(counts.get('created', 0))} created",
+        seconds=load_s,
+        baseline_seconds=executemany_s,
+    )
+
+
+def run_scale(report: Report, sizes: dict[str, int]) -> None:
+    import subprocess
+
+    small, large = sizes["scale_small"], sizes["scale_large"]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (small, large):
+            path = os.path.join(tmp, f"long_{n}.csv")
+            with open(path, "wb") as fh:
+                fh.write(data.long_csv(data.frame(data.shape_for(n))))
+            out = subprocess.run(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "bench.child", "scale", path],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            results[n] = json.loads(out.stdout.strip().splitlines()[-1])
+            os.unlink(path)
+    s, big = results[small], results[large]
+    report.add(
+        f"scale_{label(big['facts'])}_time",
+        big["seconds"] / s["seconds"],
+        f"{fmt(big['facts'])} facts {big['seconds']:.2f} s vs {fmt(s['facts'])} facts "
+        f"{s['seconds']:.2f} s (each in its own process)",
+        "<= 5.5",
+        seconds=big["seconds"],
+        small_seconds=s["seconds"],
+        facts=big["facts"],
+        small_facts=s["facts"],
+    )
+    report.add(
+        f"scale_{label(big['facts'])}_rss",
+        big["peak_rss_mib"] / s["peak_rss_mib"],
+        f"peak RSS {big['peak_rss_mib']:.0f} MiB vs {s['peak_rss_mib']:.0f} MiB",
+        "<= 1.25",
+        peak_rss_mib=big["peak_rss_mib"],
+        small_peak_rss_mib=s["peak_rss_mib"],
+    )

@@ -1,0 +1,194 @@
+"""Loader benchmarks and their baselines: raw COPY, to_sql-equivalent, SQLite executemany."""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import tempfile
+import time
+from typing import Any
+
+import pandas as pd
+
+from bench import data, env
+
+BASELINE_TABLE = "bench_copy_target"
+
+
+def create_baseline_table() -> None:
+    """The fact table's columns with the same unique key, nothing else: raw COPY's target."""
+    env.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+    env.execute(
+        f"CREATE TABLE {BASELINE_TABLE} (campaign_id bigint NOT NULL, date date NOT NULL, "
+        "metric_id bigint NOT NULL, source varchar(32) NOT NULL, value double precision NOT NULL)"
+    )
+    env.execute(
+        f"CREATE UNIQUE INDEX {BASELINE_TABLE}_key ON {BASELINE_TABLE} "
+        "(campaign_id, date, metric_id, source)"
+    )
+
+
+def resolved_rows(facts: pd.DataFrame, source: str) -> pd.DataFrame:
+    return data.copy_rows(facts, env.campaign_ids(), env.metric_ids(), source)
+
+
+def raw_copy(rows: pd.DataFrame, reps: int) -> float:
+    """COPY the resolved rows (CSV prepared beforehand) into the indexed baseline table."""
+    from django.db import connection, transaction
+
+    buffer = io.StringIO()
+    rows.to_csv(buffer, index=False, header=False)
+    text = buffer.getvalue()
+
+    def run() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {BASELINE_TABLE} FROM STDIN WITH (FORMAT csv)", io.StringIO(text)
+            )
+
+    return env.median_time(run, reps, before=lambda: env.execute(f"TRUNCATE {BASELINE_TABLE}"))
+
+
+def to_sql_equivalent(rows: pd.DataFrame, reps: int) -> float:
+    """What ``DataFrame.to_sql(…, if_exists="append")`` sends through SQLAlchemy 2 + psycopg2:
+    the frame's tuples as multi-row ``INSERT … VALUES`` pages of 1,000 rows (insertmanyvalues).
+
+    SQLAlchemy is not a project dependency, so the statements are sent with psycopg2's
+    ``execute_values`` directly; everything pandas does before them (one tuple per row) is kept.
+    """
+    from django.db import connection, transaction
+    from psycopg2.extras import execute_values
+
+    def run() -> None:
+        tuples = list(rows.itertuples(index=False, name=None))
+        with transaction.atomic(), connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                f"INSERT INTO {BASELINE_TABLE} (campaign_id, date, metric_id, source, value) "  # noqa: S608
+                "VALUES %s",
+                tuples,
+                page_size=1000,
+            )
+
+    return env.median_time(run, reps, before=lambda: env.execute(f"TRUNCATE {BASELINE_TABLE}"))
+
+
+def load(blob: bytes, filename: str) -> Any:
+    from analytics.services.files import load_file
+
+    result = load_file(blob, filename, source="bench")
+    if result.refused:
+        raise RuntimeError(f"benchmark file refused: {[e.as_json() for e in result.errors[:3]]}")
+    return result.batch
+
+
+def load_and_reload(blob: bytes, filename: str, reps: int) -> tuple[float, float, dict]:
+    """Median first-load and identical-reload times through ``load_file``."""
+    first, again = [], []
+    counts: dict = {}
+    for _ in range(reps):
+        env.truncate_facts()
+        start = time.perf_counter()
+        load(blob, filename)
+        first.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        batch = load(blob, filename)
+        again.append(time.perf_counter() - start)
+        counts = batch.counts()
+    return _median(first), _median(again), counts
+
+
+def load_only(blob: bytes, filename: str, reps: int) -> tuple[float, dict]:
+    times, counts = [], {}
+    for _ in range(reps):
+        env.truncate_facts()
+        start = time.perf_counter()
+        batch = load(blob, filename)
+        times.append(time.perf_counter() - start)
+        counts = batch.counts()
+    return _median(times), counts
+
+
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+def sqlite_pair(facts: pd.DataFrame, reps: int) -> tuple[float, float, dict]:
+    """The embedded default: ``load_file`` on a temporary SQLite database, in a subprocess,
+    against sqlite3 ``executemany`` of the resolved rows into the same indexed table."""
+    import json
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "long.csv")
+        with open(path, "wb") as fh:
+            fh.write(data.long_csv(facts))
+        out = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "bench.child", "sqlite", path, str(reps), tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=env_root(),
+        )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["load"], result["executemany"], result["counts"]
+
+
+def sqlite_executemany(db_path: str, rows: list[tuple], reps: int) -> float:
+    def before() -> None:
+        conn = sqlite3.connect(db_path)
+        conn.execute("DROP TABLE IF EXISTS bench_copy_target")
+        conn.execute(
+            "CREATE TABLE bench_copy_target (campaign_id bigint NOT NULL, date date NOT NULL, "
+            "metric_id bigint NOT NULL, source varchar(32) NOT NULL, value real NOT NULL)"
+        )
+        conn.execute(
+            "CREATE UNIQUE INDEX bench_copy_target_key ON bench_copy_target "
+            "(campaign_id, date, metric_id, source)"
+        )
+        conn.commit()
+        conn.close()
+
+    def run() -> None:
+        conn = sqlite3.connect(db_path)
+        conn.executemany("INSERT INTO bench_copy_target VALUES (?, ?, ?, ?, ?)", rows)
+        conn.commit()
+        conn.close()
+
+    return env.median_time(run, reps, before=before)
+
+
+def env_root() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fact_table_copy(rows: Any, reps: int) -> float:
+    import io
+
+    from django.db import connection, transaction
+
+    from analytics.models import MetricFact
+
+    buffer = io.StringIO()
+    rows.to_csv(buffer, index=False, header=False)
+    text = buffer.getvalue()
+    table = MetricFact._meta.db_table
+
+    def run() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {table} (campaign_id, date, metric_id, source, value) FROM STDIN "
+                "WITH (FORMAT csv)",
+                io.StringIO(text),
+            )
+
+    seconds = env.median_time(run, reps, before=env.truncate_facts)
+    env.truncate_facts()
+    return seconds

@@ -1,0 +1,117 @@
+"""pages: median server time of the main pages against a bare view rendering base.html, and
+their query counts at small and large data."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+# (figure name, URL names to try): a page is measured when one of its names exists.
+PAGES = (
+    ("campaign_list", ("analytics:campaign_list",)),
+    ("overview", ("home",)),
+    ("triage", ("operations:triage", "operations:index")),
+    ("kpi_dashboard", ("governance:kpi_dashboard", "governance:kpi_list", "analytics:kpis")),
+)
+
+
+def available_pages() -> dict[str, str]:
+    from django.test import override_settings
+    from django.urls import NoReverseMatch, reverse
+
+    found = {}
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        for name, candidates in PAGES:
+            for candidate in candidates:
+                try:
+                    found[name] = reverse(candidate)
+                    break
+                except NoReverseMatch:
+                    continue
+    return found
+
+
+def measure(requests: int) -> dict[str, Any]:
+    """{"bare_ms", pages: {name: {"median_ms", "queries", "status"}}} for the admin user (who
+    sees every team's data)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # static URLs without the collected manifest (not needed to time the server side)
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    out: dict[str, Any] = {"pages": {}}
+    with override_settings(ROOT_URLCONF="bench.urls", STORAGES=storages):
+        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username="admin"))
+
+        def timed(url: str) -> tuple[float, int, int]:
+            client.get(url)  # warm caches, template loading, first-query plans
+            times = []
+            for _ in range(requests):
+                start = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - start)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            return statistics.median(times) * 1000, len(queries), response.status_code
+
+        bare_ms, bare_queries, _status = timed("/bench/bare/")
+        out["bare_ms"], out["bare_queries"] = bare_ms, bare_queries
+        for name, url in available_pages().items():
+            ms, queries, status = timed(url)
+            out["pages"][name] = {"url": url, "median_ms": ms, "queries": queries, "status": status}
+    return out
+
+
+def seed_incidents(total: int) -> int:
+    """Incidents of the digital-marketing team until there are ``total`` (most of them closed,
+    one in ten open), visible to the team; 0 when operations has no incidents yet."""
+    try:
+        from operations.models import Incident
+    except ImportError:
+        return 0
+    import datetime as dt
+
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from guardian.models import GroupObjectPermission
+
+    from mops.models import Team
+
+    team = Team.objects.get(slug="digital-marketing")
+    have = Incident.objects.count()
+    states = ["closed"] * 6 + ["resolved"] * 3 + ["triggered"]
+    now = timezone.now()
+    new = [
+        Incident(
+            title=f"Bench incident {i:05d}",
+            severity=f"sev{1 + i % 4}",
+            state=states[i % len(states)],
+            team=team,
+            source="manual",
+            triggered_at=now - dt.timedelta(hours=i),
+        )
+        for i in range(have, total)
+    ]
+    made = Incident.objects.bulk_create(new, batch_size=2000)
+    ct = ContentType.objects.get_for_model(Incident)
+    perms = list(Permission.objects.filter(content_type=ct, codename__startswith="view_"))
+    perms += list(Permission.objects.filter(content_type=ct, codename__startswith="change_"))
+    GroupObjectPermission.objects.bulk_create(
+        [
+            GroupObjectPermission(
+                group=team.group, permission=p, content_type=ct, object_pk=str(incident.pk)
+            )
+            for incident in made
+            for p in perms
+        ],
+        batch_size=5000,
+    )
+    return Incident.objects.count()
