@@ -209,3 +209,18 @@ def test_filters_by_severity_tool_and_team(org, client, board_data):
     assert shown(tool=board_data["tool"].pk) == {with_tool.pk}
     assert shown(team=org["teams"]["digital-marketing"].pk) == set()
     assert shown(severity="bogus") == {with_tool.pk, other.pk}  # unknown values are ignored
+
+
+@pytest.mark.django_db
+def test_incident_list_query_count_is_the_same_for_10_and_1000_incidents(
+    org, client, board_data, django_assert_num_queries
+):
+    client.force_login(org["users"]["ops"])
+    url = reverse("operations:incident_list")
+    bulk_incidents(board_data["team"], 10, board_data["tool"])
+    expected = _count(client, url)
+    bulk_incidents(board_data["team"], 990, board_data["tool"])
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert b"1000 incidents" in response.content  # the paginator counts all, the page shows few
+    assert response.content.count(b"Bulk ") < 1000
