@@ -109,6 +109,14 @@ def export(table: Table, fmt: str, filename: str) -> HttpResponse:
 
 TOTAL = _("Total")
 
+# The summed figures every performance table shows, in this order.
+VOLUME_COLUMNS = [
+    Column("impressions", _("Impressions"), "number"),
+    Column("clicks", _("Clicks"), "number"),
+    Column("conversions", _("Conversions"), "number"),
+    Column("revenue", _("Revenue"), "money"),
+]
+
 PERFORMANCE_COLUMNS = [
     Column("name", _("Campaign"), "link"),
     Column("channel_label", _("channel")),
@@ -116,10 +124,7 @@ PERFORMANCE_COLUMNS = [
     Column("cost", _("Spend"), "money"),
     Column("budget", _("budget"), "money"),
     Column("budget_used", _("Budget used"), "percent"),
-    Column("impressions", _("Impressions"), "number"),
-    Column("clicks", _("Clicks"), "number"),
-    Column("conversions", _("Conversions"), "number"),
-    Column("revenue", _("Revenue"), "money"),
+    *VOLUME_COLUMNS,
     Column("ctr", _("CTR"), "percent"),
     Column("cpc", _("CPC"), "money"),
     Column("cpa", _("CPA"), "money"),
@@ -131,10 +136,7 @@ CHANNEL_COLUMNS = [
     Column("label", _("channel")),
     Column("currency", _("currency")),
     Column("cost", _("Spend"), "money"),
-    Column("impressions", _("Impressions"), "number"),
-    Column("clicks", _("Clicks"), "number"),
-    Column("conversions", _("Conversions"), "number"),
-    Column("revenue", _("Revenue"), "money"),
+    *VOLUME_COLUMNS,
     Column("cpa", _("CPA"), "money"),
     Column("roas", _("ROAS"), "ratio"),
 ]
@@ -143,10 +145,7 @@ DAILY_COLUMNS = [
     Column("date", _("Date")),
     Column("currency", _("currency")),
     Column("cost", _("Spend"), "money"),
-    Column("impressions", _("Impressions"), "number"),
-    Column("clicks", _("Clicks"), "number"),
-    Column("conversions", _("Conversions"), "number"),
-    Column("revenue", _("Revenue"), "money"),
+    *VOLUME_COLUMNS,
 ]
 
 COMPARE_COLUMNS = [
