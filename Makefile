@@ -44,7 +44,7 @@ pytest: $(VENV)/.dev
 
 # Benchmarks against the PostgreSQL named by DATABASE_URL (in a database of their own, <name>_bench);
 # `make bench QUICK=1` runs the small sizes CI uses. See BENCHMARKS.md.
-bench: $(VENV)/.runtime
+bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
 # Rebuild the ja catalogue after changing user-facing strings (needs GNU gettext's xgettext).

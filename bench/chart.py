@@ -18,7 +18,7 @@ def points(figures: dict[str, dict[str, Any]]) -> dict[str, list[tuple[int, floa
         if name.startswith("raw_copy_"):
             series["raw COPY"].append((fig["rows"], fig["seconds"]))
         if name.startswith("to_sql_"):
-            series.setdefault("to_sql-equivalent", []).append(
+            series.setdefault("DataFrame.to_sql", []).append(
                 (figures[name.replace("to_sql_", "raw_copy_")]["rows"], fig["seconds"])
             )
     return {k: sorted(set(v)) for k, v in series.items() if v}

@@ -4,7 +4,19 @@ See :mod:`analytics.loader.parse` for the rules.
 """
 
 from .headers import METRIC_KEYS
-from .parse import parse_file
+from .parse import check_column_map, parse_block, parse_file
 from .results import FileRefused, ParsedFile, RowError
+from .stream import NotStreamable, StreamedFile, open_stream
 
-__all__ = ["METRIC_KEYS", "FileRefused", "ParsedFile", "RowError", "parse_file"]
+__all__ = [
+    "METRIC_KEYS",
+    "FileRefused",
+    "NotStreamable",
+    "ParsedFile",
+    "RowError",
+    "StreamedFile",
+    "check_column_map",
+    "open_stream",
+    "parse_block",
+    "parse_file",
+]

@@ -31,6 +31,14 @@ def _codes(frame: pd.DataFrame) -> pd.Index:
     return pd.Index(combined)
 
 
+def duplicate_message(first_row: int, layout: str) -> str:
+    what = _("campaign, date and metric") if layout == "long" else _("campaign and date")
+    return _("Duplicate of row %(row)d: the same %(what)s appear twice.") % {
+        "row": first_row,
+        "what": what,
+    }
+
+
 class CellChecks(RowFilter):
     def _text_column(self, role: str, row_ok: np.ndarray, empty_message: str | None) -> pd.Series:
         p = self.pos(role)
@@ -133,17 +141,13 @@ class CellChecks(RowFilter):
         rows = pd.Series(self.rows_of(k), index=k.index)
         first = rows.groupby([k[c] for c in k.columns], dropna=False, sort=False).transform("first")
         first_of = dict(zip(k.index[dup.to_numpy()], first[dup].astype(int), strict=True))
-        what = _("campaign, date and metric") if layout == "long" else _("campaign and date")
         mask = pd.Series(False, index=key.index)
         mask[k.index[dup.to_numpy()]] = True
         raw = pd.Series(list(key.index), index=key.index, dtype=object)
         self.error(
             mask,
             col,
-            lambda idx: (
-                _("Duplicate of row %(row)d: the same %(what)s appear twice.")
-                % {"row": first_of[idx], "what": what}
-            ),  # type: ignore[index]
+            lambda idx: duplicate_message(first_of[idx], layout),  # type: ignore[index]
             raw,
         )
         row_ok &= ~mask.to_numpy(dtype=bool)

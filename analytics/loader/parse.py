@@ -71,21 +71,27 @@ from .headers import (
     detect_platform,
 )
 from .results import FileRefused, ParsedFile, RowError
-from .tables import csv_table, xlsx_table
+from .stream import NotStreamable
+from .tables import Table, csv_table, xlsx_table
 from .values import parse_dates
 
 MAX_ERRORS = 1000
 _PERIOD_RE = re.compile(r"\d{4}|all time|全期間", re.IGNORECASE)
 
 
-def parse_file(
-    data: bytes, filename: str, *, column_map: dict[str, str] | None = None
-) -> ParsedFile:
-    """Parse one export; raise :class:`FileRefused` when the whole file cannot be loaded."""
+def check_column_map(column_map: dict[str, str] | None) -> dict[str, str]:
     column_map = dict(column_map or {})
     for role in column_map.values():
         if role not in BASE_ROLES and not (role.startswith("metric:") and role[7:] in METRIC_KEYS):
             raise ValueError(f"unknown column role {role!r}")
+    return column_map
+
+
+def parse_file(
+    data: bytes, filename: str, *, column_map: dict[str, str] | None = None
+) -> ParsedFile:
+    """Parse one export; raise :class:`FileRefused` when the whole file cannot be loaded."""
+    column_map = check_column_map(column_map)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise FileRefused(_("The file is empty."))
     notes: list[str] = []
@@ -100,6 +106,30 @@ def parse_file(
     parsed = _Parser(table, column_map, notes).run()
     parsed.encoding = encoding
     parsed.sheet = sheet
+    return parsed
+
+
+def parse_block(
+    table: Table,
+    column_map: dict[str, str],
+    *,
+    edges: tuple[bool, bool],
+    currency: str | None,
+) -> ParsedFile:
+    """Parse one block of a streamed file (see ``stream.py``): the same rules as ``parse_file``
+    applied to the block's rows. ``edges`` says whether the block holds the file's first and
+    last rows (the empty-name total rule looks only there); ``currency`` is the file's currency
+    found in earlier blocks. Duplicates are found within the block only: across blocks they are
+    the caller's to find."""
+    parser = _Parser(table, column_map, [], edges=edges)
+    if currency:
+        parser.header_currency = currency
+    try:
+        parsed = parser.run()
+    except FileRefused as exc:  # e.g. a block of total rows only: the whole file decides
+        raise NotStreamable(str(exc)) from exc
+    if parser.blank_rows:  # a blank row may end the table (rule 3): the whole file decides
+        raise NotStreamable("blank rows inside the table")
     return parsed
 
 

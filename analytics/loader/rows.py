@@ -30,8 +30,19 @@ def matches(s: pd.Series, pattern: str) -> np.ndarray:
 class RowFilter:
     """Column roles, row numbers, error collection and the rows that are not data."""
 
-    def __init__(self, table: Table, column_map: dict[str, str], notes: list[str]):
+    def __init__(
+        self,
+        table: Table,
+        column_map: dict[str, str],
+        notes: list[str],
+        *,
+        edges: tuple[bool, bool] = (True, True),
+    ):
+        """``edges``: whether the table's first and last rows are the file's (False for the
+        inner sides of a block read from a streamed file)."""
         self.t = table
+        self.edges = edges
+        self.blank_rows = 0
         self.names = unique_names(table.header)
         self.width = len(self.names)
         self.roles, self.header_currency = assign_roles(table.header, column_map)
@@ -64,6 +75,7 @@ class RowFilter:
         nonempty = df != ""
         counts = nonempty.sum(axis=1).to_numpy()
         blank = counts == 0
+        self.blank_rows = int(blank.sum())
         end = self._block_end(blank)
         keep = np.arange(n) < end
         for i in np.flatnonzero(blank & keep):
@@ -136,7 +148,7 @@ class RowFilter:
             total |= hit
         if labels:
             nonempty = {c: (df[c] != "").to_numpy(dtype=bool) for c in labels}
-            for side in (0, -1):
+            for side in [s for s, edge in zip((0, -1), self.edges, strict=True) if edge]:
                 rest = np.flatnonzero(candidate & ~total)
                 if len(rest) < 2:
                     break

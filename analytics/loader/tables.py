@@ -51,12 +51,30 @@ def pick_header(candidates: list[tuple[int, list[str]]], extra: set[str]) -> int
     return candidates[0][0]
 
 
-def csv_table(text: str, column_map: dict[str, str]) -> Table:
+@dataclass
+class HeaderFound:
+    """Where the table starts in a text: its separator, header row and preamble lines."""
+
+    sep: str
+    header: list[str]
+    header_row: int  # 1-based
+    body_start: int  # offset in the text of the line after the header row
+    preamble: list[str]
+
+
+def find_header(text: str, column_map: dict[str, str], *, complete: bool = True) -> HeaderFound:
+    """The header among the first ``HEAD_LINES`` lines of ``text``.
+
+    With ``complete=False`` the text is the head of a longer file: its last line may be cut, so
+    it is not read as a line (and a header on it is refused).
+    """
     lines: list[str] = []
     starts: list[int] = []
     pos = 0
     while pos < len(text) and len(lines) < HEAD_LINES:
         m = _EOL.search(text, pos)
+        if m is None and not complete:
+            break
         end = m.start() if m else len(text)
         starts.append(pos)
         lines.append(text[pos:end])
@@ -66,14 +84,23 @@ def csv_table(text: str, column_map: dict[str, str]) -> Table:
     extra = {norm(k) for k in column_map}
     candidates = [(i, split_line(ln, sep)) for i, ln in enumerate(lines) if not preamble_line(ln)]
     h = pick_header(candidates, extra)
-    header = split_line(lines[h], sep)
-    body = text[starts[h + 1] :]
-    return Table(
-        header=header,
+    return HeaderFound(
+        sep=sep,
+        header=split_line(lines[h], sep),
         header_row=h + 1,
-        data=read_rows(body, sep, len(header)),
-        first_row=h + 2,
+        body_start=starts[h + 1],
         preamble=[ln.strip() for ln in lines[:h] if ln.strip()],
+    )
+
+
+def csv_table(text: str, column_map: dict[str, str]) -> Table:
+    found = find_header(text, column_map)
+    return Table(
+        header=found.header,
+        header_row=found.header_row,
+        data=read_rows(text[found.body_start :], found.sep, len(found.header)),
+        first_row=found.header_row + 1,
+        preamble=found.preamble,
     )
 
 
@@ -111,22 +138,35 @@ def _arrow_rows(body: str, sep: str, width: int) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             io.BytesIO(body.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(
-                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            parse_options=regular_csv(sep),
+            convert_options=text_cells(names),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
         return None
+    return trimmed_frame(table)
+
+
+def regular_csv(sep: str) -> pacsv.ParseOptions:
+    """Arrow's parse options for a rectangular table: a short or blank line is an error."""
+    return pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False)
+
+
+def text_cells(names: list[str]) -> pacsv.ConvertOptions:
+    """Every cell as text, empty cells as empty strings (never null)."""
+    return pacsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def trimmed_frame(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    """Positional text columns, cells trimmed of surrounding white space."""
     as_str = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
     return pd.DataFrame(
         {
             i: pc.utf8_trim_whitespace(table.column(i)).to_pandas(types_mapper=as_str)
-            for i in range(width)
+            for i in range(table.num_columns)
         }
     )
 

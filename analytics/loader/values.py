@@ -65,6 +65,25 @@ def _cast_all(t: pd.Series) -> np.ndarray | None:
     return values.astype("float64", copy=False)
 
 
+# "￥12,000", "$1,234.50", "1,043,420": the formatted amounts of most exports, read by arrow's
+# kernels alone when a whole column is written so
+_AMOUNT_RE = r"^[+-]?[¥￥$]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"
+
+
+def _cast_amounts(t: pd.Series) -> np.ndarray | None:
+    """The whole column as numbers when every cell is a plain or formatted amount
+    (``_AMOUNT_RE``: a currency sign and thousands separators); else None."""
+    try:
+        array = pa.array(t.array) if t.dtype != object else pa.array(t.to_numpy(), pa.string())
+        if not pc.all(pc.match_substring_regex(array, _AMOUNT_RE)).as_py():
+            return None
+        bare = pc.replace_substring_regex(array, "[¥￥$,]", "")
+        values = pc.cast(bare, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return None
+    return values.astype("float64", copy=False)
+
+
 _SIGN_RE = r"^([+-]?)\s*(?:[¥$€£]|JPY|USD)\s*"
 _UNIT_RE = r"\s*(?:円|%)$"
 
@@ -101,6 +120,8 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
     t = s.astype("str").fillna("").str.strip()
     exact = _cast_all(t)
+    if exact is None and len(t):
+        exact = _cast_amounts(t)
     if exact is not None:  # every cell a plain finite number: nothing else to look at
         false = pd.Series(False, index=s.index)
         return pd.Series(exact, index=s.index), false, false.copy()

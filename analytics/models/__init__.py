@@ -160,8 +160,12 @@ class MetricFact(models.Model):
     campaign, metric or batch locks the row ``FOR UPDATE`` first, so it waits for running loads;
     Django's collector still applies CASCADE / PROTECT (re-checked after the lock) / SET_NULL.
     Raw SQL deletes bypass this: delete through the ORM.
+
+    The primary key is the fact's natural key, with no surrogate id: one index instead of two,
+    and no sequence, makes a bulk COPY into the table about a third faster (BENCHMARKS.md).
     """
 
+    pk = models.CompositePrimaryKey("campaign_id", "date", "metric_id", "source")
     campaign = models.ForeignKey(
         Campaign, models.CASCADE, related_name="facts", db_constraint=False, db_index=False
     )
@@ -182,11 +186,6 @@ class MetricFact(models.Model):
     )
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "date", "metric", "source"], name="metricfact_key"
-            )
-        ]
         verbose_name = _("metric fact")
         verbose_name_plural = _("metric facts")
 

@@ -67,16 +67,24 @@ class LoadResult:
 
 
 class CampaignResolver:
-    """Match a file's or a push's campaign value to a campaign: by code, else by name."""
+    """Match a file's or a push's campaign value to a campaign: by code, else by name.
 
-    def __init__(self, *, by_name: bool, create_for_team: Any = None) -> None:
+    With ``create_for_team``, unknown names resolve to a negative placeholder id (-1, -2 … in
+    the order first seen) and ``with_created`` creates those campaigns, kept in ``currency``.
+    """
+
+    def __init__(
+        self, *, by_name: bool, create_for_team: Any = None, currency: str | None = None
+    ) -> None:
         self.by_code = dict(Campaign.objects.values_list("code", "id"))
         self.by_name: dict[str, list[int]] = defaultdict(list)
         if by_name:
             for pk, name in Campaign.objects.values_list("id", "name"):
                 self.by_name[normalize_name(name)].append(pk)
         self.create_for_team = create_for_team
+        self.currency = currency
         self.to_create: dict[str, str] = {}  # normalized name -> name
+        self.created: dict[str, int] = {}  # normalized name -> id
 
     def resolve(self, value: str) -> tuple[int | None, str | None]:
         if value in self.by_code:
@@ -91,21 +99,46 @@ class CampaignResolver:
             ) % {"name": value}
         if self.create_for_team is not None and key:
             self.to_create.setdefault(key, value.strip())
-            return -1, None
+            return -1 - list(self.to_create).index(key), None
         return None, _(
             "Unknown campaign “%(name)s”: create it first, or choose to create unknown campaigns."
         ) % {"name": value}
 
-    def create_pending(self) -> dict[str, int]:
+    def with_created(self, stage: pd.DataFrame) -> pd.DataFrame:
+        """``stage`` with its placeholder ids replaced by campaigns created now (once each)."""
         from .campaigns import create_campaign
 
-        created = {}
+        ids = stage["campaign_id"].to_numpy()
+        new = ids < 0
+        if not new.any():
+            return stage
+        extra = {"currency": self.currency} if self.currency else {}
         for key, name in self.to_create.items():
-            campaign = create_campaign(
-                team=self.create_for_team, name=name, code=code_from_name(name)
-            )
-            created[key] = campaign.pk
-        return created
+            if key not in self.created:
+                self.created[key] = create_campaign(
+                    team=self.create_for_team, name=name, code=code_from_name(name), **extra
+                ).pk
+        real = np.array([self.created[key] for key in self.to_create], dtype="int64")
+        ids = ids.copy()
+        ids[new] = real[-1 - ids[new]]
+        return stage.assign(campaign_id=ids)
+
+
+@dataclass
+class Touched:
+    """The campaigns and days a load wrote, for the KPI recompute."""
+
+    campaign_ids: set[int] = field(default_factory=set)
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def add(self, stage: pd.DataFrame) -> None:
+        if stage.empty:
+            return
+        self.campaign_ids.update(int(c) for c in stage["campaign_id"].unique())
+        first, last = stage["date"].min().date(), stage["date"].max().date()
+        self.date_from = min(first, self.date_from or first)
+        self.date_to = max(last, self.date_to or last)
 
 
 def points_frame(points: Sequence[Point]) -> pd.DataFrame:
@@ -122,10 +155,12 @@ def points_frame(points: Sequence[Point]) -> pd.DataFrame:
     )
 
 
-def _validate(
+def validate_frame(
     frame: pd.DataFrame, resolver: CampaignResolver, field_prefix: Callable[[int], str]
 ) -> tuple[pd.DataFrame, list[PointError]]:
     """Check every point, a column at a time; return the rows to write and the errors.
+
+    The rows to write have the columns ``write_facts`` takes, and ``index`` (the point's).
 
     Each distinct campaign and metric is looked up once; errors come out in point order, a
     point's campaign error before its metric or value error, duplicates last.
@@ -147,8 +182,6 @@ def _validate(
     c_problems: list[str | None] = []
     for u, value in enumerate(c_uniques):
         campaign_id, problem = resolver.resolve(value)
-        if campaign_id == -1:
-            campaign_id = -1 - list(resolver.to_create).index(normalize_name(value))
         c_ids[u] = campaign_id or 0
         c_problems.append(problem)
     c_bad = np.array([p is not None for p in c_problems] + [True], dtype=bool)[c_codes]
@@ -194,6 +227,7 @@ def _validate(
             "metric_id": m_ids[m_codes],
             "source": frame["source"].astype(object).to_numpy(),
             "value": values,
+            "index": index,
         }
     )
     ok = ~(c_bad | m_bad | out_of_range)
@@ -270,50 +304,46 @@ def load_frame(
     batch: ImportBatch,
     match_names: bool = False,
     create_campaigns_for_team: Any = None,
+    campaign_currency: str | None = None,
     field_prefix: Callable[[int], str] = lambda index: "",
 ) -> LoadResult:
     """``load_points`` for a frame with the columns campaign, date, metric, value, source and
     index (the file's row number or the API position): the bulk path, no object per point."""
-    resolver = CampaignResolver(by_name=match_names, create_for_team=create_campaigns_for_team)
-    stage, errors = _validate(frame, resolver, field_prefix)
+    resolver = CampaignResolver(
+        by_name=match_names, create_for_team=create_campaigns_for_team, currency=campaign_currency
+    )
+    stage, errors = validate_frame(frame, resolver, field_prefix)
     batch.received = len(frame)
     if errors:
         return refuse(batch, errors)
     with transaction.atomic():
-        if resolver.to_create:
-            created_ids = resolver.create_pending()
-            placeholders = {-1 - i: created_ids[k] for i, k in enumerate(resolver.to_create)}
-            ids = stage["campaign_id"].to_numpy()
-            new = ids < 0
-            if new.any():
-                ids = ids.copy()
-                ids[new] = pd.Series(ids[new]).map(placeholders).to_numpy()
-                stage = stage.assign(campaign_id=ids)
-        counts = write_facts(stage, batch_id=batch.pk)
-        batch.created, batch.updated = counts
-        batch.unchanged = len(stage) - batch.created - batch.updated
-        batch.rejected = 0
-        batch.status = BatchStatus.SUCCEEDED
-        batch.finished_at = timezone.now()
-        batch.save()
-        if batch.created or batch.updated:
-            _announce_change(batch, stage)
+        stage = resolver.with_created(stage)
+        created, updated = write_facts(stage, batch_id=batch.pk)
+        touched = Touched()
+        touched.add(stage)
+        succeed(batch, staged=len(stage), created=created, updated=updated, touched=touched)
     return LoadResult(batch=batch)
 
 
-def _announce_change(batch: ImportBatch, stage: pd.DataFrame) -> None:
-    """Tell listeners (KPI recompute) which campaigns and dates the load touched, on commit."""
-    campaign_ids = frozenset(int(c) for c in stage["campaign_id"].unique())
-    date_from, date_to = stage["date"].min().date(), stage["date"].max().date()
-    transaction.on_commit(
-        lambda: facts_changed.send(
-            sender=ImportBatch,
-            batch=batch,
-            campaign_ids=campaign_ids,
-            date_from=date_from,
-            date_to=date_to,
+def succeed(batch: ImportBatch, *, staged: int, created: int, updated: int, touched: Touched):
+    """Record a written load on its batch and, once committed, announce what it touched."""
+    batch.created, batch.updated = created, updated
+    batch.unchanged = staged - created - updated
+    batch.rejected = 0
+    batch.status = BatchStatus.SUCCEEDED
+    batch.finished_at = timezone.now()
+    batch.save()
+    if created or updated:
+        campaign_ids = frozenset(touched.campaign_ids)
+        transaction.on_commit(
+            lambda: facts_changed.send(
+                sender=ImportBatch,
+                batch=batch,
+                campaign_ids=campaign_ids,
+                date_from=touched.date_from,
+                date_to=touched.date_to,
+            )
         )
-    )
 
 
 def refuse(batch: ImportBatch, errors: Sequence[PointError], error_count: int | None = None):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -295,6 +296,20 @@ def confirm_upload(
     return locked
 
 
+PROGRESS_SECONDS = 6 * 3600
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"mops:upload-progress:{batch_id}"
+
+
+def live_progress(batch: ImportBatch) -> int:
+    """A running batch's progress as its load last reported it (from inside its transaction)."""
+    if batch.status != BatchStatus.RUNNING:
+        return batch.progress
+    return max(batch.progress, cache.get(_progress_key(batch.pk)) or 0)
+
+
 def run_upload(*, batch_id: int) -> ImportBatch | None:
     """Load a confirmed batch's file (idempotent: a finished batch is left as it is)."""
     batch = ImportBatch.objects.select_related("created_by", "team").filter(pk=batch_id).first()
@@ -302,21 +317,25 @@ def run_upload(*, batch_id: int) -> ImportBatch | None:
         return batch
 
     def progress(percent: int) -> None:
-        ImportBatch.objects.filter(pk=batch_id).update(progress=max(0, min(100, percent)))
+        percent = max(0, min(100, percent))
+        # The load's own transaction hides the row's update until it commits: the cache tells.
+        cache.set(_progress_key(batch_id), percent, PROGRESS_SECONDS)
+        ImportBatch.objects.filter(pk=batch_id).update(progress=percent)
 
     options = batch.options
-    load_file(
-        _read(batch),
-        batch.filename,
-        kind=BatchKind.UPLOAD,
-        user=batch.created_by,
-        source=options.get("source") or batch.source or None,
-        create_campaigns_for_team=_team(batch),
-        campaign_code=options.get("campaign") or None,
-        column_map=to_loader_map(options.get("mapping") or {}),
-        batch=batch,
-        progress=progress,
-    )
+    with batch.file.open("rb") as handle:  # streamed: a large file is never held whole
+        load_file(
+            handle,
+            batch.filename,
+            kind=BatchKind.UPLOAD,
+            user=batch.created_by,
+            source=options.get("source") or batch.source or None,
+            create_campaigns_for_team=_team(batch),
+            campaign_code=options.get("campaign") or None,
+            column_map=to_loader_map(options.get("mapping") or {}),
+            batch=batch,
+            progress=progress,
+        )
     ImportBatch.objects.filter(pk=batch_id).update(progress=100)
     batch.progress = 100
     return batch

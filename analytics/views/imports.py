@@ -17,6 +17,7 @@ from ..selectors import batches_for, campaigns_for
 from ..services.uploads import (
     Preview,
     confirm_upload,
+    live_progress,
     mapping_choices,
     preview_upload,
     stage_upload,
@@ -140,6 +141,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar fragment polled by htmx; once the load ends the page reloads itself."""
     batch = get_object_or_404(batches_for(user=request.user), pk=pk)
+    batch.progress = live_progress(batch)
     response = render(request, "analytics/_batch_progress.html", {"batch": batch})
     if batch.status in FINISHED and getattr(request, "htmx", False):
         response["HX-Refresh"] = "true"  # show the counts and errors of the finished batch

@@ -205,6 +205,35 @@ def test_large_files_load_in_the_task_with_progress(
     assert progress["HX-Refresh"] == "true"
 
 
+def test_progress_reported_inside_the_loads_transaction_shows_before_it_commits(
+    marketer, winter, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A streamed load reports progress from inside its one transaction, whose row update no
+    other connection sees until the end: the progress fragment reads what it reported."""
+    from django.db import transaction
+
+    from analytics.services import uploads
+
+    settings.ANALYTICS_UPLOAD_TASK_THRESHOLD = 5
+    batch = upload(marketer, WIDE_JA.encode("cp932"))
+    preview = marketer.get(f"/analytics/imports/{batch.pk}/preview/").context["preview"]
+    with django_capture_on_commit_callbacks(execute=False):
+        marketer.post(f"/analytics/imports/{batch.pk}/confirm/", mapping_post(preview))
+    shown = []
+
+    def half_way(handle, filename, *, progress, **options):
+        with transaction.atomic():  # the load's transaction, not committed while it runs
+            progress(40)
+            transaction.set_rollback(True)  # as another connection sees the row: unchanged
+        assert ImportBatch.objects.get(pk=batch.pk).progress == 0
+        page = marketer.get(f"/analytics/imports/{batch.pk}/progress/", HTTP_HX_REQUEST="true")
+        shown.append(page.content.decode())
+
+    monkeypatch.setattr(uploads, "load_file", half_way)
+    uploads.run_upload(batch_id=batch.pk)
+    assert 'data-progress="40"' in shown[0] and "hx-get" in shown[0]
+
+
 def test_task_is_idempotent(winter, users):
     from analytics.tasks import load_upload
 

@@ -46,14 +46,15 @@ class Command(BaseCommand):
             team = teams.filter(slug=options["team"]).first() if options["team"] else teams.first()
             if team is None:
                 raise CommandError("--create-campaigns needs a team: create one or pass --team.")
-        result = load_file(
-            path.read_bytes(),
-            path.name,
-            kind=BatchKind.COMMAND,
-            source=options["source"],
-            create_campaigns_for_team=team,
-            campaign_code=options["campaign"],
-        )
+        with path.open("rb") as handle:  # streamed: a large file is never held whole
+            result = load_file(
+                handle,
+                path.name,
+                kind=BatchKind.COMMAND,
+                source=options["source"],
+                create_campaigns_for_team=team,
+                campaign_code=options["campaign"],
+            )
         batch = result.batch
         for error in batch.errors:
             where = f"row {error['index']}" if error["index"] else "file"
