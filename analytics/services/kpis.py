@@ -15,6 +15,7 @@ ratios); a period whose denominator sums to zero has no value (n/a).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,10 +110,12 @@ class _Parser:
         return [part]
 
 
-def parse_expression(expression: str) -> Expression:
+def parse_expression(expression: str, *, known_keys: Collection[str] | None = None) -> Expression:
     """Parse and validate a formula against the metric catalogue.
 
     Raises ``ValidationError`` (plain messages) for malformed formulas and unknown metric keys.
+    ``known_keys`` is the catalogue's keys when the caller has read them already (the recompute
+    parses every KPI's formula in one go); by default they are read here.
     """
     tokens = _tokens(expression or "")
     if not tokens:
@@ -136,7 +139,7 @@ def parse_expression(expression: str) -> Expression:
             raise ValidationError(
                 _("%(keys)s appears twice in the same sum.") % {"keys": ", ".join(repeated)}
             )
-    known = set(Metric.objects.values_list("key", flat=True))
+    known = set(Metric.objects.values_list("key", flat=True) if known_keys is None else known_keys)
     unknown = [key for key in dict.fromkeys([*numerator, *denominator]) if key not in known]
     if unknown:
         raise ValidationError(

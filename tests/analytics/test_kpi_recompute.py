@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics.models import Kpi, KpiValue, MetricFact
 from analytics.services.kpis import create_kpi
@@ -130,6 +131,19 @@ def test_incremental_recompute_touches_only_the_periods_and_kpis_of_the_change(c
         ("mix-w", date(2025, 12, 8), "JPY"),
     }
     assert ("ctr-w", date(2025, 12, 8), "JPY") in changed
+    check_all(kpis)
+
+
+@pytest.mark.django_db
+def test_recompute_reads_the_metric_catalogue_once_whatever_the_number_of_kpis(campaigns):
+    put_facts(random_facts(campaigns, start=START, days=20))
+    kpis = define_kpis()
+    day = START + timedelta(days=5)
+    with CaptureQueriesContext(connection) as queries:
+        results = recompute_kpis(campaign_ids=[c.pk for c in campaigns], date_from=day, date_to=day)
+    assert len(results) == len(kpis)
+    catalogue_reads = [q for q in queries if 'FROM "analytics_metric"' in q["sql"]]
+    assert len(catalogue_reads) == 1, [q["sql"] for q in catalogue_reads]
     check_all(kpis)
 
 

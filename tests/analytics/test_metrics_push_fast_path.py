@@ -53,6 +53,14 @@ BAD_REQUESTS = {
     "bad values": {
         "points": [point(value="abc"), point(value=None), point(value=[1]), point(value=True)]
     },
+    "number too large for a float": {"points": [point(value=1.5), point(value=10**400)]},
+    "full-width or padded dates": {
+        "points": [
+            point(date="２０２６-１１-０１"),
+            point(date=" 2026-11-01"),
+            point(date="2026-11-1 "),
+        ]
+    },
     "bad strings": {
         "points": [
             point(campaign="x" * 65),
@@ -102,3 +110,11 @@ def test_values_the_serializer_accepts_are_accepted_alike():
     assert got == expected
     assert frame["date"][0] == dt.date(2026, 11, 1)
     assert list(frame["index"]) == [0, 1, 2, 3]
+
+
+def test_a_push_where_only_some_points_name_a_source_defaults_the_others():
+    data = {"points": [point(), point(source="yahoo_ads", date="2026-11-02"), point(value=2**70)]}
+    frame = points_from_request(data)
+    assert list(frame["source"]) == ["api", "yahoo_ads", "api"]
+    assert list(frame["value"]) == [1.0, 1.0, float(2**70)]
+    assert list(frame["date"]) == [dt.date(2026, 11, 1), dt.date(2026, 11, 2), dt.date(2026, 11, 1)]
