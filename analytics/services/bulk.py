@@ -164,27 +164,54 @@ def _match(stage: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- writing
 
 
-def _text_chunks(frame: pd.DataFrame, batch_id: int | None) -> Iterator[bytes]:
-    """The rows as CSV for COPY, ``COPY_CHUNK`` rows at a time (pyarrow's C++ writer)."""
+PG_EPOCH = np.datetime64("2000-01-01", "D")
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
+BINARY_TRAILER = b"\xff\xff"
+
+
+def _binary_rows(part: pd.DataFrame, source: bytes, batch_id: int | None) -> bytes:
+    """Rows of one source in PostgreSQL's binary COPY format, built as one numpy record array:
+    per row a field count, then each field's byte length and big-endian value (NULL: -1)."""
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for name, kind in (
+        ("campaign_id", ">i8"),
+        ("date", ">i4"),
+        ("metric_id", ">i8"),
+        ("source", f"S{len(source)}"),
+        ("value", ">f8"),
+    ):
+        fields += [(f"{name}_length", ">i4"), (name, kind)]
+    fields.append(("batch_id_length", ">i4"))
+    if batch_id is not None:
+        fields.append(("batch_id", ">i8"))
+    rows = np.empty(len(part), dtype=np.dtype(fields))
+    rows["count"] = 6
+    rows["campaign_id_length"], rows["campaign_id"] = 8, part["campaign_id"].to_numpy("int64")
+    days = part["date"].to_numpy("datetime64[D]") - PG_EPOCH
+    rows["date_length"], rows["date"] = 4, days.astype("int32")
+    rows["metric_id_length"], rows["metric_id"] = 8, part["metric_id"].to_numpy("int64")
+    rows["source_length"], rows["source"] = len(source), source
+    rows["value_length"], rows["value"] = 8, part["value"].to_numpy("float64")
+    if batch_id is None:
+        rows["batch_id_length"] = -1
+    else:
+        rows["batch_id_length"], rows["batch_id"] = 8, batch_id
+    return rows.tobytes()
+
+
+def _binary_chunks(frame: pd.DataFrame, batch_id: int | None) -> Iterator[bytes]:
+    """The rows in binary COPY format, ``COPY_CHUNK`` rows at a time. Binary saves PostgreSQL
+    the text parsing of every number and date (about a fifth of a COPY, BENCHMARKS.md)."""
+    yield BINARY_HEADER
     for start in range(0, len(frame), COPY_CHUNK):
         part = frame.iloc[start : start + COPY_CHUNK]
-        table = pa.table(
-            {
-                "campaign_id": pa.array(part["campaign_id"].to_numpy(dtype="int64")),
-                "date": pa.array(part["date"].to_numpy(dtype="datetime64[D]")),
-                "metric_id": pa.array(part["metric_id"].to_numpy(dtype="int64")),
-                "source": pa.array(part["source"].to_numpy(dtype=object), type=pa.string()),
-                "value": pa.array(part["value"].to_numpy(dtype="float64")),
-                "batch_id": pa.array([batch_id] * len(part), type=pa.int64()),
-            }
-        )
-        out = io.BytesIO()
-        pacsv.write_csv(table, out, write_options=pacsv.WriteOptions(include_header=False))
-        yield out.getvalue()
+        for source, rows in part.groupby("source", sort=False):
+            yield _binary_rows(rows, str(source).encode("utf-8"), batch_id)
+    yield BINARY_TRAILER
 
 
 class _ChunkReader(io.RawIOBase):
-    """A file-like object over CSV chunks, for psycopg2's ``copy_expert``."""
+    """A file-like object over byte chunks, for psycopg2's ``copy_expert``."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self.chunks = chunks
@@ -209,8 +236,8 @@ class _ChunkReader(io.RawIOBase):
 def _copy_into(cursor: Any, table: str, frame: pd.DataFrame, batch_id: int | None) -> None:
     with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError …)
         cursor.cursor.copy_expert(
-            f"COPY {table} ({STAGE_COLUMNS}, batch_id) FROM STDIN WITH (FORMAT csv)",
-            _ChunkReader(_text_chunks(frame, batch_id)),
+            f"COPY {table} ({STAGE_COLUMNS}, batch_id) FROM STDIN WITH (FORMAT binary)",
+            _ChunkReader(_binary_chunks(frame, batch_id)),
             size=1 << 20,
         )
 
