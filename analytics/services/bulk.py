@@ -25,8 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection, transaction
 
 from ..integrity import lock_references
@@ -88,38 +86,7 @@ def _existing(stage: pd.DataFrame) -> pd.DataFrame:
     if connection.vendor == "postgresql":
         where += " AND source = ANY(%s)"
         params.append(sources)
-        with connection.cursor() as cursor:
-            query = cursor.mogrify(  # type: ignore[attr-defined]
-                f"SELECT {STAGE_COLUMNS} FROM {table} WHERE {where}",  # noqa: S608
-                params,
-            )
-            if isinstance(query, bytes):
-                query = query.decode()
-            buffer = io.BytesIO()
-            cursor.cursor.copy_expert(  # type: ignore[attr-defined]
-                f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer, size=1 << 20
-            )
-        if not buffer.getbuffer().nbytes:
-            return _empty_existing()
-        buffer.seek(0)
-        arrow = pacsv.read_csv(
-            buffer,
-            read_options=pacsv.ReadOptions(column_names=[*KEY, "value"]),
-            convert_options=pacsv.ConvertOptions(
-                column_types={
-                    "campaign_id": pa.int64(),
-                    "date": pa.date32(),
-                    "metric_id": pa.int64(),
-                    "source": pa.string(),
-                    "value": pa.float64(),
-                },
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        frame = arrow.to_pandas(date_as_object=False)
-        frame["date"] = frame["date"].astype("datetime64[ns]")
-        return frame
+        return _existing_binary(table, where, params, sources)
     # SQLite: IN lists instead of arrays
     where = (
         f"campaign_id IN ({', '.join('%s' for _ in campaigns)}) AND date BETWEEN %s AND %s "
@@ -137,6 +104,55 @@ def _existing(stage: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*KEY, "value"])
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     return frame
+
+
+# COPY … TO STDOUT (FORMAT binary) of (campaign_id, date, metric_id, source's position, value):
+# fixed-width rows that numpy reads in place; PostgreSQL formats no float or date as text.
+_STORED_ROW = np.dtype(
+    [
+        ("count", ">i2"),
+        ("campaign_id_length", ">i4"),
+        ("campaign_id", ">i8"),
+        ("date_length", ">i4"),
+        ("date", ">i4"),
+        ("metric_id_length", ">i4"),
+        ("metric_id", ">i8"),
+        ("source_length", ">i4"),
+        ("source", ">i4"),
+        ("value_length", ">i4"),
+        ("value", ">f8"),
+    ]
+)
+
+
+def _existing_binary(table: str, where: str, params: list[Any], sources: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        query = cursor.mogrify(  # type: ignore[attr-defined]
+            f"SELECT campaign_id, date, metric_id, array_position(%s::text[], source::text), "  # noqa: S608
+            f"value FROM {table} WHERE {where}",
+            [sources, *params],
+        )
+        if isinstance(query, bytes):
+            query = query.decode()
+        buffer = io.BytesIO()
+        cursor.cursor.copy_expert(  # type: ignore[attr-defined]
+            f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer, size=1 << 20
+        )
+    body = buffer.getbuffer()[len(BINARY_HEADER) : -len(BINARY_TRAILER)]
+    rows = np.frombuffer(body, dtype=_STORED_ROW)
+    if not len(rows):
+        return _empty_existing()
+    return pd.DataFrame(
+        {
+            "campaign_id": rows["campaign_id"].astype("int64"),
+            "date": (rows["date"].astype("int64") + PG_EPOCH.astype("int64")).astype(
+                "datetime64[D]"
+            ),
+            "metric_id": rows["metric_id"].astype("int64"),
+            "source": np.array(sources, dtype=object)[rows["source"] - 1],
+            "value": rows["value"].astype("float64"),
+        }
+    ).astype({"date": "datetime64[ns]"})
 
 
 def _empty_existing() -> pd.DataFrame:

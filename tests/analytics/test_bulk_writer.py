@@ -60,3 +60,29 @@ def test_large_inserts_are_copied_in_chunks(keys, monkeypatch):
     monkeypatch.setattr(bulk, "COPY_CHUNK", 7)
     assert upsert_facts(rows(keys, range(30)), batch_id=None) == (30, 0)
     assert MetricFact.objects.count() == 30
+
+
+def test_sources_of_different_lengths_in_one_write_keep_their_values_and_batch(keys):
+    """One write holding several sources (COPYed a source at a time on PostgreSQL) and values
+    that need every bit of a double, read back exactly and compared on the next write."""
+    from analytics.models import BatchKind, ImportBatch
+
+    batch = ImportBatch.objects.create(kind=BatchKind.API)
+    mixed = (
+        rows(keys, [1.5, 2.25e9], source="a")
+        + rows(keys, [0.1 + 0.2, 7], source="google_ads")
+        + rows(keys, [123456789.123456], source="ヤフー広告")
+    )
+    assert upsert_facts(mixed, batch_id=batch.pk) == (5, 0)
+    stored = sorted(MetricFact.objects.values_list("source", "date__day", "value", "batch_id"))
+    assert stored == [
+        ("a", 1, 1.5, batch.pk),
+        ("a", 2, 2.25e9, batch.pk),
+        ("google_ads", 1, 0.1 + 0.2, batch.pk),
+        ("google_ads", 2, 7.0, batch.pk),
+        ("ヤフー広告", 1, 123456789.123456, batch.pk),
+    ]
+    assert upsert_facts(mixed, batch_id=None) == (0, 0)
+    changed = [*mixed[:4], (*mixed[4][:4], 1.0)]
+    assert upsert_facts(changed, batch_id=None) == (0, 1)
+    assert MetricFact.objects.get(source="ヤフー広告").batch_id is None
