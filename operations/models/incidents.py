@@ -31,6 +31,20 @@ class IncidentState(models.TextChoices):
 # States in which an incident is open: at most one open incident per dedup key.
 OPEN_STATES = (IncidentState.TRIGGERED, IncidentState.ACKNOWLEDGED, IncidentState.MITIGATED)
 
+# The triage order of open incidents: unacknowledged first, then unassigned, then by severity
+# (sev1 < sev2 < …) and age. The board's query and the partial index ``ops_incident_urgent_first``
+# use these same expressions, so the database reads the most urgent rows off the index instead
+# of sorting every open incident.
+URGENT_FIRST = (
+    models.Case(
+        models.When(state=IncidentState.TRIGGERED, then=models.Value(0)),
+        default=models.Value(1),
+    ),
+    models.Case(models.When(assignee__isnull=True, then=models.Value(0)), default=models.Value(1)),
+    models.F("severity"),
+    models.F("triggered_at"),
+)
+
 
 class IncidentSource(models.TextChoices):
     CHECK = "check", _("Check")
@@ -149,6 +163,11 @@ class Incident(models.Model):
                 name="ops_incident_escalation_due",
             ),
             models.Index(fields=["triggered_at"], name="ops_incident_triggered"),
+            models.Index(
+                *URGENT_FIRST,
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+                name="ops_incident_urgent_first",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,18 +6,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
@@ -35,7 +34,9 @@ from ..models import (
     IncidentState,
     Severity,
     SeverityPolicy,
+    Tool,
 )
+from ..models.incidents import URGENT_FIRST
 
 SEVERITY_RANK = {value: i for i, value in enumerate(Severity.values)}
 
@@ -214,14 +215,14 @@ def mtta_mttr(
 
 # --- Triage board ----------------------------------------------------------------------------
 
-
-def severity_policies() -> dict[tuple[int | None, str], SeverityPolicy]:
-    return {(p.team_id, p.severity): p for p in SeverityPolicy.objects.all()}
+Policies = dict[tuple[int | None, str], SeverityPolicy]
 
 
-def ack_deadline(
-    incident: Incident, policies: dict[tuple[int | None, str], SeverityPolicy]
-) -> datetime | None:
+def severity_policies() -> Policies:
+    return {(p.team_id, p.severity): p for p in SeverityPolicy.objects.order_by()}
+
+
+def ack_deadline(incident: Incident, policies: Policies) -> datetime | None:
     policy = policies.get((incident.team_id, incident.severity)) or policies.get(
         (None, incident.severity)
     )
@@ -230,12 +231,35 @@ def ack_deadline(
     return incident.triggered_at + timedelta(minutes=policy.ack_minutes)
 
 
+def overdue_filter(policies: Policies, now: datetime) -> Q | None:
+    """Unacknowledged incidents past their acknowledge target (the team's policy for the
+    severity, else the default one): ``ack_deadline`` as a filter, so the database counts them.
+    None when there is no policy, so nothing can be overdue."""
+    own_policy: dict[str, list[int]] = defaultdict(list)
+    for team_id, severity in policies:
+        if team_id is not None:
+            own_policy[severity].append(team_id)
+    late = []
+    for (team_id, severity), policy in policies.items():
+        past = Q(severity=severity, triggered_at__lt=now - timedelta(minutes=policy.ack_minutes))
+        if team_id is not None:
+            late.append(past & Q(team_id=team_id))
+        elif own_policy[severity]:
+            late.append(past & ~Q(team_id__in=own_policy[severity]))
+        else:
+            late.append(past)
+    if not late:
+        return None
+    return Q(state=IncidentState.TRIGGERED) & reduce(or_, late)
+
+
 @dataclass
 class TriageRow:
     incident: Incident
     ack_deadline: datetime | None
     overdue: bool
     can_manage: bool
+    tools: list[Tool] = field(default_factory=list)
 
 
 def open_incidents(
@@ -263,36 +287,40 @@ def triage_rows(
     severity: str = "",
     now: datetime | None = None,
     limit: int = TRIAGE_LIMIT,
+    policies: Policies | None = None,
+    for_board: bool = True,
 ) -> list[TriageRow]:
     """The ``limit`` most urgent open incidents: unacknowledged first, then unassigned, then by
-    severity (SEV1 first) and age (oldest first).
+    severity (SEV1 first) and age (oldest first), read in that order off a partial index.
 
-    A constant number of queries: the incidents (with tools prefetched), the severity policies
-    and the ids the user may change, however many incidents are open.
+    ``for_board`` adds what the board's rows show besides the incident: its tools and whether
+    the user may act on it. A constant number of queries: the incidents, the severity policies
+    (unless given), and for the board the tools and the ids the user may change.
     """
     now = now or timezone.now()
     urgent_first = open_incidents(user=user, team=team, tool=tool, severity=severity).order_by(
-        Case(When(state=IncidentState.TRIGGERED, then=Value(0)), default=Value(1)),
-        Case(When(assignee__isnull=True, then=Value(0)), default=Value(1)),
-        "severity",  # sev1 < sev2 < sev3 < sev4
-        "triggered_at",
+        *URGENT_FIRST
     )
-    incidents = list(urgent_first.prefetch_related("affected_tools")[:limit])
-    policies = severity_policies()
-    manageable = (
-        set(
-            restrict(
-                Incident.objects.filter(pk__in=[i.pk for i in incidents]), user, "change"
-            ).values_list("pk", flat=True)
-        )
-        if incidents
-        else set()
-    )
+    incidents = list(urgent_first[:limit])
+    policies = severity_policies() if policies is None else policies
+    manageable: set[int] = set()
+    tools: dict[int, list[Tool]] = defaultdict(list)
+    if for_board and incidents:
+        shown = [i.pk for i in incidents]
+        changeable = restrict(Incident.objects.filter(pk__in=shown), user, "change")
+        manageable = set(changeable.values_list("pk", flat=True))
+        # the links themselves rather than a prefetch: a related manager per incident costs
+        # more than the rest of its row
+        links = Incident.affected_tools.through.objects.filter(incident_id__in=shown)
+        for link in links.select_related("tool").order_by("tool__name", "tool_id"):
+            tools[link.incident_id].append(link.tool)
     rows = []
     for incident in incidents:
         deadline = ack_deadline(incident, policies)
         overdue = bool(deadline and incident.state == IncidentState.TRIGGERED and deadline < now)
-        rows.append(TriageRow(incident, deadline, overdue, incident.pk in manageable))
+        rows.append(
+            TriageRow(incident, deadline, overdue, incident.pk in manageable, tools[incident.pk])
+        )
     return rows
 
 
@@ -303,24 +331,32 @@ def triage_counts(
     tool: Any = None,
     severity: str = "",
     now: datetime | None = None,
-) -> dict[str, int]:
-    """Open, unacknowledged, unassigned and overdue counts over every open incident shown by
-    the filters (two queries, whatever their number)."""
+    policies: Policies | None = None,
+) -> dict[str, Any]:
+    """Open, unacknowledged, unassigned and overdue counts, and open ones per severity
+    (``by_severity``), over every open incident the filters show: one query, whatever their
+    number (plus the severity policies unless given)."""
     now = now or timezone.now()
+    policies = severity_policies() if policies is None else policies
     qs = open_incidents(user=user, team=team, tool=tool, severity=severity).order_by()
-    counts = qs.aggregate(
-        open=Count("pk", distinct=True),
-        unacknowledged=Count("pk", filter=Q(state=IncidentState.TRIGGERED), distinct=True),
-        unassigned=Count("pk", filter=Q(assignee__isnull=True), distinct=True),
-    )
-    policies = severity_policies()
-    overdue = 0
-    triggered = qs.filter(state=IncidentState.TRIGGERED).distinct()
-    for team_id, sev, triggered_at in triggered.values_list("team_id", "severity", "triggered_at"):
-        policy = policies.get((team_id, sev)) or policies.get((None, sev))
-        if policy and triggered_at + timedelta(minutes=policy.ack_minutes) < now:
-            overdue += 1
-    return {**counts, "overdue": overdue}
+    distinct = bool(tool)  # only the tool filter joins rows that repeat an incident
+    counts: dict[str, Any] = {
+        "open": Count("pk", distinct=distinct),
+        "unacknowledged": Count("pk", filter=Q(state=IncidentState.TRIGGERED), distinct=distinct),
+        "unassigned": Count("pk", filter=Q(assignee__isnull=True), distinct=distinct),
+        **{s: Count("pk", filter=Q(severity=s), distinct=distinct) for s in Severity.values},
+    }
+    late = overdue_filter(policies, now)
+    if late is not None:
+        counts["overdue"] = Count("pk", filter=late, distinct=distinct)
+    totals = qs.aggregate(**counts)
+    return {
+        "open": totals["open"],
+        "unacknowledged": totals["unacknowledged"],
+        "unassigned": totals["unassigned"],
+        "overdue": totals.get("overdue", 0),
+        "by_severity": {s: totals[s] for s in Severity.values},
+    }
 
 
 def check_grid(*, user: Any, team: Any = None, tool: Any = None) -> list[dict[str, Any]]:
@@ -354,18 +390,3 @@ def recent_events(*, user: Any, limit: int = 15) -> list[IncidentEvent]:
         .select_related("incident", "actor")
         .order_by("-at", "-pk")[:limit]
     )
-
-
-def incident_counts(*, user: Any) -> dict[str, int]:
-    """Open incidents per severity, for the overview panel (one grouped query)."""
-    counts = {s: 0 for s in Severity.values}
-    rows = (
-        incidents_for(user=user)
-        .filter(state__in=OPEN_STATES)
-        .order_by()
-        .values("severity")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        counts[row["severity"]] = row["n"]
-    return counts

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import OPEN_STATES, Incident
-from ..selectors.incidents import incident_counts, triage_counts, triage_rows
+from ..selectors.incidents import severity_policies, triage_counts, triage_rows
 
 PANEL_KEY = "operations.incidents"
 
@@ -21,14 +21,16 @@ def open_incidents_panel(request: HttpRequest) -> dict[str, Any] | None:
     """Home and the operations section: open incidents by severity and the five most urgent."""
     if not request.user.has_perm("operations.view_incident"):
         return None
-    rows = triage_rows(user=request.user, limit=5)
-    totals = triage_counts(user=request.user)
+    now = timezone.now()
+    policies = severity_policies()
+    rows = triage_rows(user=request.user, now=now, limit=5, policies=policies, for_board=False)
+    totals = triage_counts(user=request.user, now=now, policies=policies)
     return {
         "key": PANEL_KEY,
         "section": "operations",
         "title": gettext_lazy("Open incidents"),
         "template": "operations/_triage_panel.html",
-        "counts": incident_counts(user=request.user),
+        "counts": totals["by_severity"],
         "rows": rows,
         "total": totals["open"],
         "overdue": totals["overdue"],

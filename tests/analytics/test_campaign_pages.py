@@ -83,3 +83,24 @@ def test_codes_generated_from_names(teams):
     assert code_from_name("冬のセール") == code_from_name("冬のセール")
     create_campaign(team=teams["digital-marketing"], name="Winter Sale 2026")
     assert code_from_name("Winter Sale 2026") == "winter-sale-2026-2"
+
+
+def test_list_shows_labels_and_links_with_a_query_count_that_does_not_grow(
+    client, users, teams, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = teams["digital-marketing"]
+    create_campaign(team=team, name="Video teaser", code="video-teaser", channel="video")
+    client.force_login(users["marketer"])
+    client.get("/analytics/campaigns/")
+    with CaptureQueriesContext(connection) as few:
+        page = client.get("/analytics/campaigns/").content.decode()
+    assert '<a href="/analytics/campaigns/video-teaser/">Video teaser</a>' in page
+    assert "<td>Video</td><td>Planned</td>" in page
+    for i in range(60):
+        create_campaign(team=team, name=f"Campaign {i}", code=f"campaign-{i:02d}")
+    with django_assert_num_queries(len(few)):
+        page = client.get("/analytics/campaigns/").content.decode()
+    assert page.count('<a href="/analytics/campaigns/campaign-') == 50  # one page of 50

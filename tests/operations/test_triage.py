@@ -224,3 +224,42 @@ def test_incident_list_query_count_is_the_same_for_10_and_1000_incidents(
         response = client.get(url)
     assert b"1000 incidents" in response.content  # the paginator counts all, the page shows few
     assert response.content.count(b"Bulk ") < 1000
+
+
+@pytest.mark.django_db
+def test_overdue_count_uses_the_teams_own_policy_else_the_default(org, board_data):
+    """The counter is computed in SQL; it must agree with ``ack_deadline`` row by row."""
+    from operations.selectors.incidents import triage_counts
+
+    ops_team, other_team = org["teams"][S], org["teams"]["digital-marketing"]
+    severity_policy(ops_team, "sev1", ack=60, after=60)  # overrides the default 5 minutes
+    ten_minutes_ago = timezone.now() - timedelta(minutes=10)
+    own_policy = make_incident(org, title="own policy", severity="sev1")
+    default_policy = make_incident(org, title="default", severity="sev1", team=other_team)
+    no_policy = make_incident(org, title="no policy", severity="sev4")
+    Incident.objects.filter(pk__in=[own_policy.pk, default_policy.pk, no_policy.pk]).update(
+        triggered_at=ten_minutes_ago
+    )
+    admin = org["users"]["admin"]
+    rows = {r.incident.title: r.overdue for r in triage_rows(user=admin)}
+    assert rows == {"own policy": False, "default": True, "no policy": False}
+    counts = triage_counts(user=admin)
+    assert counts["overdue"] == 1
+    assert counts["by_severity"] == {"sev1": 2, "sev2": 0, "sev3": 0, "sev4": 1}
+    assert (counts["open"], counts["unacknowledged"], counts["unassigned"]) == (3, 3, 3)
+
+
+@pytest.mark.django_db
+def test_board_rows_link_to_the_incident_and_to_actions_that_keep_the_filters(
+    org, client, board_data
+):
+    incident = make_incident(org, severity="sev2", tools=[board_data["tool"]])
+    client.force_login(org["users"]["ops"])
+    html = client.get(BOARD, {"severity": "sev2"}).content.decode()
+    assert f'href="{incident.get_absolute_url()}"' in html
+    for action in ("acknowledge", "assign-to-me", "resolve"):
+        url = reverse("operations:triage_action", args=[incident.pk, action])
+        assert html.count(f'"{url}?severity=sev2"') == 2  # action and hx-post
+    assert html.count('name="csrfmiddlewaretoken"') == 3
+    assert 'data-state="triggered">Triggered<' in html and ">SEV2<" in html
+    assert " · GTM" in html
