@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import pages
 
         sizes["incidents"] = pages.seed_incidents(sizes["incidents"])
-        report_pages(report, pages_small, pages.measure(3 if quick else 10), sizes)
+        report_pages(report, pages_small, pages.measure(3 if quick else 30), sizes)
     if "wide" in only and load_s:
         wide_blob = data.wide_ja_csv(facts)
         wide_s, counts = loads.load_only(wide_blob, "wide_ja.csv", reps)
