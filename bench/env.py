@@ -59,8 +59,12 @@ def production_environment(url: str) -> None:
 
 
 def setup_django(migrate: bool) -> None:
+    import warnings
+
     import django
 
+    # WhiteNoise looks for collected static files; the benchmarks time the server without them.
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
     django.setup()
     if migrate:
         from django.core.management import call_command
