@@ -93,6 +93,7 @@ def load_file(
         source, create_campaigns_for_team, campaign_code, check_column_map(column_map)
     )
     if campaign_code and not Campaign.objects.filter(code=campaign_code).exists():
+        batch.source = source or ""
         return refuse(
             batch,
             [
