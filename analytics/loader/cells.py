@@ -17,7 +17,7 @@ from .values import clean, parse_numbers
 COUNT_KEYS = frozenset({"impressions", "clicks", "sessions"})
 
 
-def _codes(frame: pd.DataFrame) -> pd.Index:
+def row_codes(frame: pd.DataFrame) -> pd.Index:
     """One int64 per row, equal exactly when the rows are equal (columns factorized)."""
     combined = np.zeros(len(frame), dtype="int64")
     span = 1  # combined < span
@@ -135,7 +135,7 @@ class CellChecks(RowFilter):
         k = key[row_ok]
         if k.empty:
             return
-        dup = pd.Series(_codes(k).duplicated(keep="first"), index=k.index)
+        dup = pd.Series(row_codes(k).duplicated(keep="first"), index=k.index)
         if not dup.any():
             return
         rows = pd.Series(self.rows_of(k), index=k.index)

@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 if TYPE_CHECKING:
     import pandas as pd
+
+
+# What pyarrow raises on input its fast paths cannot take (the callers then take the slow path).
+ARROW_ERRORS: tuple[type[Exception], ...] = (
+    pa.ArrowInvalid,
+    pa.ArrowNotImplementedError,
+    pa.ArrowTypeError,
+)
 
 
 class FileRefused(Exception):

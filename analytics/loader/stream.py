@@ -26,16 +26,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .decode import is_xlsx
-from .results import FileRefused
+from .results import ARROW_ERRORS, FileRefused
 from .tables import Table, assign_roles, find_header, regular_csv, text_cells, trimmed_frame
 
 STREAM_MIN_BYTES = 4 << 20
 BLOCK_FACTS = 250_000  # about this many facts per block: a few MB of text, ~0.3 s of parsing
 MIN_BLOCK_BYTES = 1 << 20
+_READ_ERRORS: tuple[type[Exception], ...] = (*ARROW_ERRORS, UnicodeDecodeError)
 HEAD_BYTES = 256 << 10
 TAIL_BYTES = 64 << 10
 
@@ -96,7 +96,7 @@ class StreamedFile:
                     parse_options=regular_csv(self.sep),
                     convert_options=text_cells(names),
                 )
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+            except _READ_ERRORS as exc:
                 raise NotStreamable(str(exc)) from exc
             del data
             if not rows.num_rows:

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 
 from .decode import preamble_line, read_xlsx, sniff_separator, split_line
 from .headers import RANGE_END, RANGE_START, classify, header_score, norm
-from .results import FileRefused
+from .results import ARROW_ERRORS, FileRefused
 
 HEAD_LINES = 60
 PAD_COLUMNS = 8
 _EOL = re.compile(r"\r\n|\r|\n")
 SINGLE_ROLES = ("date", "campaign", "source", "currency", "metric", "value", RANGE_START, RANGE_END)
+_READ_ERRORS: tuple[type[Exception], ...] = (*ARROW_ERRORS, UnicodeEncodeError)
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _arrow_rows(body: str, sep: str, width: int) -> pd.DataFrame | None:
             parse_options=regular_csv(sep),
             convert_options=text_cells(names),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
+    except _READ_ERRORS:
         return None
     return trimmed_frame(table)
 

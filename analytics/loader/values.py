@@ -22,6 +22,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .results import ARROW_ERRORS
+
+_CAST_ERRORS: tuple[type[Exception], ...] = (*ARROW_ERRORS, TypeError)
+
 _FULL = "０１２３４５６７８９，．－＋％￥＄／：　"
 _HALF = "0123456789,.-+%¥$/: "
 FULLWIDTH = str.maketrans(_FULL, _HALF)
@@ -58,7 +62,7 @@ def _cast_all(t: pd.Series) -> np.ndarray | None:
         if array is None:
             array = pa.array(t.array)
         values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+    except _CAST_ERRORS:
         return None
     if len(values) and not np.isfinite(values).all():
         return None
@@ -79,7 +83,7 @@ def _cast_amounts(t: pd.Series) -> np.ndarray | None:
             return None
         bare = pc.replace_substring_regex(array, "[¥￥$,]", "")
         values = pc.cast(bare, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+    except _CAST_ERRORS:
         return None
     return values.astype("float64", copy=False)
 
@@ -103,7 +107,7 @@ def _cleaned(t: pd.Series) -> tuple[pd.Series, pd.Series]:
             pd.Series(arr.to_pandas(types_mapper=as_str).array, index=t.index),
             pd.Series(body.to_pandas(types_mapper=as_str).array, index=t.index),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except ARROW_ERRORS:
         sub = clean(t)
         body = (
             sub.str.replace(_SIGN_RE, r"\1", regex=True)

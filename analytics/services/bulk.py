@@ -28,6 +28,7 @@ import pandas as pd
 from django.db import IntegrityError, connection, transaction
 
 from ..integrity import lock_references
+from ..loader.cells import row_codes
 from ..models import MetricFact
 
 COPY_CHUNK = 250_000
@@ -161,20 +162,10 @@ def _empty_existing() -> pd.DataFrame:
 
 def _match(stage: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
     """Position in ``existing`` of each staged key, -1 when the key is new (one int64 key)."""
+    both = pd.concat([stage[list(KEY)], existing[list(KEY)]], ignore_index=True)
+    codes = row_codes(both.astype({"date": "datetime64[ns]"})).to_numpy()
     n = len(stage)
-    combined = np.zeros(n + len(existing), dtype="int64")
-    span = 1  # combined < span
-    for column in KEY:
-        both = pd.concat([stage[column], existing[column]], ignore_index=True)
-        if column == "date":
-            both = both.astype("datetime64[ns]")
-        codes, uniques = pd.factorize(both)
-        if span * (len(uniques) + 1) >= 2**62:  # renumber densely before it could overflow
-            combined, seen = pd.factorize(combined)
-            span = len(seen)
-        combined = combined * (len(uniques) + 1) + codes
-        span *= len(uniques) + 1
-    return pd.Index(combined[n:]).get_indexer(combined[:n])
+    return pd.Index(codes[n:]).get_indexer(codes[:n])
 
 
 # --------------------------------------------------------------------------- writing

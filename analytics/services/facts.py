@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..loader.cells import row_codes
 from ..models import BatchStatus, Campaign, ImportBatch, Metric
 from ..signals import facts_changed
 from .bulk import write_facts
@@ -69,7 +70,7 @@ class LoadResult:
 class CampaignResolver:
     """Match a file's or a push's campaign value to a campaign: by code, else by name.
 
-    With ``create_for_team``, unknown names resolve to a negative placeholder id (-1, -2 … in
+    With ``create_for_team``, unknown names resolve to a negative stand-in id (-1, -2 … in
     the order first seen) and ``with_created`` creates those campaigns, kept in ``currency``.
     """
 
@@ -105,7 +106,7 @@ class CampaignResolver:
         ) % {"name": value}
 
     def with_created(self, stage: pd.DataFrame) -> pd.DataFrame:
-        """``stage`` with its placeholder ids replaced by campaigns created now (once each)."""
+        """``stage`` with its stand-in ids replaced by campaigns created now (once each)."""
         from .campaigns import create_campaign
 
         ids = stage["campaign_id"].to_numpy()
@@ -176,7 +177,7 @@ def validate_frame(
             error = PointError(i, f"{field_prefix(i)}{name}", message(int(pos)), code)
             found.append((int(pos), order, error))
 
-    # campaigns: by code, else by name (new names get a negative placeholder id)
+    # campaigns: by code, else by name (new names get a negative stand-in id)
     c_codes, c_uniques = pd.factorize(frame["campaign"].astype(str))
     c_ids = np.zeros(len(c_uniques) + 1, dtype="int64")
     c_problems: list[str | None] = []
@@ -234,7 +235,7 @@ def validate_frame(
     cols = ["campaign_id", "date", "metric_id", "source"]
     dup = np.zeros(n, dtype=bool)
     if ok.any():
-        dup[ok] = _key_codes(stage[ok], cols).duplicated(keep="first")
+        dup[ok] = row_codes(stage.loc[ok, cols]).duplicated(keep="first")
     if dup.any():
         keyed = stage[ok].assign(first=index[ok])
         first = keyed.groupby(cols, sort=False)["first"].transform("first").to_numpy()
@@ -252,20 +253,6 @@ def validate_frame(
         )
     found.sort(key=lambda f: (f[0], f[1]))
     return stage[ok & ~dup], [e for _p, _o, e in found]
-
-
-def _key_codes(frame: pd.DataFrame, columns: list[str]) -> pd.Index:
-    """One int64 per row, equal exactly when the rows' keys are equal (columns factorized)."""
-    combined = np.zeros(len(frame), dtype="int64")
-    span = 1  # combined < span
-    for column in columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        if span * (len(uniques) + 1) >= 2**62:  # renumber densely before it could overflow
-            combined, seen = pd.factorize(combined)
-            span = len(seen)
-        combined = combined * (len(uniques) + 1) + codes
-        span *= len(uniques) + 1
-    return pd.Index(combined)
 
 
 def _days(dates: pd.Series) -> np.ndarray:

@@ -141,8 +141,9 @@ def _load_whole(
             [PointError(e.row or 0, e.column or "", e.message) for e in parsed.errors],
             error_count=parsed.error_count,
         )
-    if refusal := _no_campaign_column(parsed, request):
-        return refuse(batch, [refusal])
+    has_campaigns = "campaign" in facts and not facts["campaign"].isna().all()
+    if not (request.campaign_code or has_campaigns):
+        return refuse(batch, [_no_campaign_column()])
     frame = _frame(parsed, batch.source, request)
     campaigns = set(frame["campaign"].unique())
     if parsed.currency and (mismatches := _currency_mismatches(campaigns, parsed.currency)):
@@ -157,14 +158,7 @@ def _load_whole(
     )
 
 
-def _no_campaign_column(parsed: ParsedFile, request: _Request) -> PointError | None:
-    facts = parsed.facts
-    if request.campaign_code or ("campaign" in facts and not facts["campaign"].isna().all()):
-        return None
-    return _no_campaign_column_error()
-
-
-def _no_campaign_column_error() -> PointError:
+def _no_campaign_column() -> PointError:
     return PointError(
         0,
         "campaign",
@@ -296,7 +290,7 @@ def _load_streamed(
             refusal = file_errors[:MAX_REPORTED_ERRORS]
             file_count += len(duplicates)
         elif not has_campaigns or (received == 0 and not request.campaign_code):
-            refusal = [_no_campaign_column_error()]
+            refusal = [_no_campaign_column()]
         elif load_count:
             refusal = load_errors
         elif first.currency:

@@ -38,6 +38,27 @@ class CheckState(models.TextChoices):
 class Check(models.Model):
     """Something the portal watches. Kind-specific fields are used only by their kind."""
 
+    # What a check's editor sets beyond its name, kind and owners (the form and the API alike).
+    SETTINGS = (
+        "interval_seconds",
+        "url",
+        "expected_status",
+        "timeout_seconds",
+        "keyword",
+        "period_seconds",
+        "grace_seconds",
+        "freshness_source",
+        "campaign",
+        "max_age_hours",
+        "metric",
+        "min_value",
+        "max_value",
+        "use_anomaly_rule",
+        "failures_before_down",
+        "failure_rate",
+        "window_minutes",
+    )
+
     uuid = models.UUIDField(_("ping UUID"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
