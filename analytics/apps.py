@@ -7,7 +7,7 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from mops.registry import api_routes, overview_panels
+        from mops.registry import Panel, api_routes, overview_panels
         from mops.roles import register_role_permissions
 
         from . import roles
@@ -17,7 +17,10 @@ class AnalyticsConfig(AppConfig):
         api_routes.register("metrics", (MetricViewSet, "metric"))
         api_routes.register("campaigns", (CampaignViewSet, "campaign"))
         register_role_permissions("analytics", roles.ROLE_PERMISSIONS)
-        overview_panels.register("analytics.recent_imports", recent_imports_panel)
+        overview_panels.register(
+            "analytics.recent_imports",
+            Panel(recent_imports_panel, frozenset({"overview", "analytics"})),
+        )
         self._connect_kpi_recompute()
         self._connect_integrity_locks()
 

@@ -7,7 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
-        from mops.registry import api_routes, demo_seeders, overview_panels
+        from mops.registry import Panel, api_routes, demo_seeders, overview_panels
         from mops.roles import register_role_permissions
 
         from . import roles
@@ -16,8 +16,13 @@ class GovernanceConfig(AppConfig):
         from .overview import feedback_for_operations_panel, governance_panel
 
         register_role_permissions("governance", roles.ROLE_PERMISSIONS)
-        overview_panels.register("governance.attention", governance_panel)
-        overview_panels.register("governance.feedback_ops", feedback_for_operations_panel)
+        overview_panels.register(
+            "governance.attention", Panel(governance_panel, frozenset({"overview"}))
+        )
+        overview_panels.register(
+            "governance.feedback_ops",
+            Panel(feedback_for_operations_panel, frozenset({"overview", "operations"})),
+        )
         # After analytics' seeder (apps are ready in INSTALLED_APPS order): KPIs and facts exist.
         demo_seeders.register("governance", seed_governance)
         api_routes.register("strategies", (api.StrategyViewSet, "strategy"))

@@ -12,18 +12,11 @@ from .models import FeedbackDirection
 from .selectors import feedback_for, overdue_actions
 
 
-def _app(request: HttpRequest) -> str:
-    match = getattr(request, "resolver_match", None)
-    return match.app_name if match else ""
-
-
 def governance_panel(request: HttpRequest) -> dict[str, Any] | None:
-    """On the overview: overdue actions and off-track KPIs (the governance home has more)."""
+    """Overdue actions and off-track KPIs (the governance home has more)."""
     user = request.user
     if not user.has_perm("governance.view_action"):
         return None
-    if _app(request) != "":
-        return None  # only on the overview; the governance home shows all of it itself
     from .readings import kpi_board
     from .status import Status
 
@@ -39,9 +32,9 @@ def governance_panel(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def feedback_for_operations_panel(request: HttpRequest) -> dict[str, Any] | None:
-    """On the operations section: what management asked of operations, still open."""
+    """What management asked of operations, still open."""
     user = request.user
-    if not user.has_perm("governance.view_feedbackitem") or _app(request) not in {"", "operations"}:
+    if not user.has_perm("governance.view_feedbackitem"):
         return None
     items = (
         feedback_for(user=user)

@@ -28,8 +28,30 @@ class Registry:
         return list(self.entries.values())
 
 
-# key -> callable(request) -> dict(title=..., template=..., context=...) or None
+@dataclass(frozen=True)
+class Panel:
+    """A summary an app shows on other pages: ``build(request)`` returns the template's context
+    (``section``, ``title``, ``template``…) or None when there is nothing for this user. ``pages``
+    names where it is shown: ``"overview"`` and the section landing pages (``"operations"``…)."""
+
+    build: Callable[[Any], dict[str, Any] | None]
+    pages: frozenset[str]
+
+
+# key -> Panel
 overview_panels = Registry("overview_panels")
+
+
+def panels_on(page: str, request: Any) -> list[dict[str, Any]]:
+    """The panels shown on ``page`` that have something for this request's user, in order.
+    Only those are built: a panel costs queries."""
+    return [
+        panel
+        for entry in overview_panels.values()
+        if page in entry.pages and (panel := entry.build(request))
+    ]
+
+
 # key -> callable(*, start, end, scope) -> list of spans for charts
 chart_annotations = Registry("chart_annotations")
 # key -> callable(*, stdout) -> None; run by seed_demo in registration order

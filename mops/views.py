@@ -10,18 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import ApiTokenForm, ProfileForm, add_service_errors
-from .registry import overview_panels
+from .registry import panels_on
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    panels = [panel for build in overview_panels.values() if (panel := build(request))]
-    return render(request, "mops/home.html", {"panels": panels})
+    return render(request, "mops/home.html", {"panels": panels_on("overview", request)})
 
 
 @login_required
@@ -101,35 +99,4 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "mops/team_detail.html",
         {"team": team, "history": selectors.history_of(team)},
-    )
-
-
-SECTION_PURPOSE = {
-    "operations": _lazy(
-        "Keep the marketing machine running: tool inventory with owners, monitoring checks, "
-        "runbooks anyone on the team can follow, incidents and maintenance."
-    ),
-    "governance": _lazy(
-        "Steer the business: vision, strategies, plans with budgets, KPIs with targets and the "
-        "weekly PDCA review, with decisions that feed back to operations."
-    ),
-    "analytics": _lazy(
-        "Campaigns, metrics loaded from ad-platform exports and REST pushes, KPI values "
-        "recomputed after every load, and dashboards."
-    ),
-}
-
-
-@login_required
-def section(request: HttpRequest, key: str) -> HttpResponse:
-    """A section's landing page: what needs attention there, from the panels its app registers."""
-    panels = [
-        panel
-        for build in overview_panels.values()
-        if (panel := build(request)) and panel.get("section") == key
-    ]
-    return render(
-        request,
-        "mops/section.html",
-        {"section_key": key, "purpose": SECTION_PURPOSE[key], "panels": panels},
     )

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mops.registry import overview_panels
+from mops.registry import panels_on
 
 from ..charts import campaign_trend_figure, channel_mix_figure
 from ..forms import DashboardFilterForm
@@ -190,11 +190,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         for currency, by_metric in daily.items()
     ]
-    panels = [
-        panel
-        for build in overview_panels.values()
-        if (panel := build(request)) and panel.get("section") == "analytics"
-    ]
+    panels = panels_on("analytics", request)
     over_budget = [
         r for r in performance.rows if r["budget_used"] is not None and r["budget_used"] > 1
     ]

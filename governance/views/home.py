@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mops.forms import add_service_errors
-from mops.views import SECTION_PURPOSE
 
 from .. import selectors
 from ..forms import VisionForm, teams_of
@@ -21,6 +21,11 @@ from ..readings import kpi_board
 from ..services.planning import save_vision
 from ..status import RULE_TEXT, Status
 from .common import form_page
+
+PURPOSE = gettext_lazy(
+    "Steer the business: vision, strategies, plans with budgets, KPIs with targets and the "
+    "weekly PDCA review, with decisions that feed back to operations."
+)
 
 
 @login_required
@@ -36,7 +41,7 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "governance/index.html",
         {
-            "purpose": SECTION_PURPOSE["governance"],
+            "purpose": PURPOSE,
             "visions": selectors.visions_for(user=user),
             "board": board,
             "counts": counts,

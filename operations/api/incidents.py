@@ -234,11 +234,14 @@ def register() -> None:
     one hook the app config gives each operations area: ``mops`` imports no app, so the core finds
     these only through its registries, and they must be filled before the first request.
     """
-    from mops.registry import api_routes, chart_annotations, overview_panels
+    from mops.registry import Panel, api_routes, chart_annotations, overview_panels
 
     from ..views.incident_overview import incident_spans, open_incidents_panel
 
     api_routes.register("incidents", (IncidentViewSet, "incident"))
     api_routes.register("escalation-policies", (EscalationPolicyViewSet, "escalation-policy"))
-    overview_panels.register("operations.incidents", open_incidents_panel)
+    # the triage board, on the operations page, shows the same and more
+    overview_panels.register(
+        "operations.incidents", Panel(open_incidents_panel, frozenset({"overview"}))
+    )
     chart_annotations.register("operations.incidents", incident_spans)

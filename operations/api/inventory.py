@@ -296,7 +296,7 @@ class MaintenanceWindowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 def register() -> None:
     """Register this area's viewsets in mops.registry.api_routes (runs in AppConfig.ready)."""
-    from mops.registry import api_routes, overview_panels
+    from mops.registry import Panel, api_routes, overview_panels
 
     from ..selectors.maintenance import register_annotations
     from ..views.inventory_overview import inventory_panel
@@ -307,5 +307,7 @@ def register() -> None:
     api_routes.register("maintenance-windows", (MaintenanceWindowViewSet, "maintenance-window"))
     # The overview panel and the chart annotation provider are registered here too: this
     # function is this area's only hook into AppConfig.ready() (apps.py belongs to the whole app).
-    overview_panels.register("operations.inventory", inventory_panel)
+    overview_panels.register(
+        "operations.inventory", Panel(inventory_panel, frozenset({"overview", "operations"}))
+    )
     register_annotations()

@@ -263,10 +263,12 @@ def register() -> None:
 
     Called from ``OperationsConfig.ready()`` through ``operations.api.register()``.
     """
-    from mops.registry import overview_panels
+    from mops.registry import Panel, overview_panels
 
     from ..views.runbook_overview import runbooks_panel
 
-    overview_panels.register("operations.runbooks", runbooks_panel)
+    overview_panels.register(
+        "operations.runbooks", Panel(runbooks_panel, frozenset({"operations"}))
+    )
     api_routes.register("runbooks", (RunbookViewSet, "runbook"))
     api_routes.register("executions", (ExecutionViewSet, "runbook-execution"))

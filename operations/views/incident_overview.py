@@ -14,8 +14,6 @@ from django.utils.translation import gettext_lazy
 from ..models import OPEN_STATES, Incident
 from ..selectors.incidents import severity_policies, triage_counts, triage_rows
 
-PANEL_KEY = "operations.incidents"
-
 
 def open_incidents_panel(request: HttpRequest) -> dict[str, Any] | None:
     """Home and the operations section: open incidents by severity and the five most urgent."""
@@ -26,7 +24,6 @@ def open_incidents_panel(request: HttpRequest) -> dict[str, Any] | None:
     rows = triage_rows(user=request.user, now=now, limit=5, policies=policies, for_board=False)
     totals = triage_counts(user=request.user, now=now, policies=policies)
     return {
-        "key": PANEL_KEY,
         "section": "operations",
         "title": gettext_lazy("Open incidents"),
         "template": "operations/_triage_panel.html",

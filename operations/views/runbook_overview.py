@@ -11,11 +11,8 @@ from ..selectors import runbooks as selectors
 
 
 def runbooks_panel(request: HttpRequest) -> dict[str, Any] | None:
-    """On the operations section page only: stale runbooks, uncovered tools, one-person ones."""
-    match = getattr(request, "resolver_match", None)
-    if not request.user.has_perm("operations.view_runbook") or not match:
-        return None
-    if match.app_name != "operations":
+    """Stale runbooks, uncovered tools, one-person ones."""
+    if not request.user.has_perm("operations.view_runbook"):
         return None
     user = request.user
     return {

@@ -7,12 +7,10 @@ in place. Without JavaScript the same forms post and redirect back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,14 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mops.permissions import restrict
-from mops.registry import overview_panels
-from mops.reverse_many import url_for_each
+from mops.registry import panels_on
 from mops.selectors import teams_for
 
-from ..models import IncidentState, Severity, Tool
+from ..models import Severity, Tool
 from ..selectors import incidents as sel
 from ..services import incidents as svc
-from .incident_overview import PANEL_KEY
+from .triage_rows import BoardRows
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -50,47 +47,6 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@dataclass
-class BoardRow(sel.TriageRow):
-    """A triage row with what its template would otherwise work out on each of up to 100 rows,
-    every 5 s: its links, the state's label and the trigger time as text."""
-
-    urls: dict[str, str] = field(default_factory=dict)
-    state_label: str = ""
-    triggered_iso: str = ""
-    triggered_text: str = ""
-    age: str = ""
-
-
-def _board_rows(rows: list[sel.TriageRow], query: str) -> list[BoardRow]:
-    detail_url = url_for_each("operations:incident_detail")
-    action_urls = {
-        key: url_for_each("operations:triage_action", action)
-        for key, action in (
-            ("acknowledge", "acknowledge"),
-            ("assign", "assign-to-me"),
-            ("resolve", "resolve"),
-        )
-    }
-    labels = dict(IncidentState.choices)
-    board = []
-    for row in rows:
-        incident = row.incident
-        triggered = timezone.localtime(incident.triggered_at)
-        urls = {key: f"{url(incident.pk)}?{query}" for key, url in action_urls.items()}
-        board.append(
-            BoardRow(
-                **vars(row),
-                urls={"detail": detail_url(incident.pk), **urls},
-                state_label=str(labels.get(incident.state, incident.state)),
-                triggered_iso=triggered.isoformat(),  # the date filter's "c"
-                triggered_text=f"{triggered:%Y-%m-%d %H:%M}",
-                age=naturaltime(incident.triggered_at),
-            )
-        )
-    return board
-
-
 def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     policies = sel.severity_policies()
@@ -107,11 +63,10 @@ def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, A
         }
     )
     return {
-        "rows": _board_rows(rows, query),
-        "now": now,
+        "rows": BoardRows(
+            query=query, user=request.user, csrf_input=csrf_input(request), now=now
+        ).render(rows),
         "query": query,
-        # one hidden token input for the board's 300 forms (any masked token is valid)
-        "csrf_input": csrf_input(request),
         "counts": sel.triage_counts(user=request.user, now=now, policies=policies, **filters),
         "grid": sel.check_grid(user=request.user, team=filters["team"], tool=filters["tool"]),
         "events": sel.recent_events(user=request.user),
@@ -133,13 +88,7 @@ def triage(request: HttpRequest) -> HttpResponse:
             "severities": Severity.choices,
             # Other operations panels (late checks, renewals…) keep their place on the
             # section's landing page, which this board is.
-            "section_panels": [
-                panel
-                for key, build in overview_panels.items()
-                if key != PANEL_KEY
-                and (panel := build(request))
-                and panel.get("section") == "operations"
-            ],
+            "section_panels": panels_on("operations", request),
         }
     )
     return render(request, "operations/triage.html", context)

@@ -263,3 +263,54 @@ def test_board_rows_link_to_the_incident_and_to_actions_that_keep_the_filters(
     assert html.count('name="csrfmiddlewaretoken"') == 3
     assert 'data-state="triggered">Triggered<' in html and ">SEV2<" in html
     assert " · GTM" in html
+
+
+@pytest.mark.django_db
+def test_board_rows_escape_what_users_typed(org, client, board_data):
+    """The rows are built in Python (operations.views.triage_rows): every text is escaped."""
+    ops = org["users"]["ops"]
+    ops.first_name, ops.last_name = "<b>Ops", "</b>"
+    ops.save()
+    board_data["tool"].name = 'GTM "<img>"'
+    board_data["tool"].save()
+    incident = make_incident(org, title="<script>alert(1)</script>", tools=[board_data["tool"]])
+    from operations.services import incidents as svc
+
+    svc.assign(incident=incident, assignee=ops, by=ops)
+    client.force_login(ops)
+    html = client.get(BOARD).content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img>" not in html and "GTM &quot;&lt;img&gt;&quot;" in html
+    assert "<b>Ops" not in html and "&lt;b&gt;Ops &lt;/b&gt;" in html
+
+
+@pytest.mark.django_db
+def test_board_rows_show_deadline_alerts_and_assignee(org, client, board_data):
+    from operations.services import incidents as svc
+
+    ops = org["users"]["ops"]
+    late = make_incident(org, title="late one", severity="sev1", key="feed-late")
+    for _ in range(2):
+        make_incident(org, title="late one", severity="sev1", key="feed-late")  # 3 alerts
+    Incident.objects.filter(pk=late.pk).update(triggered_at=timezone.now() - timedelta(minutes=65))
+    fresh = make_incident(org, title="fresh one", severity="sev2")
+    acked = make_incident(org, title="acked one", severity="sev2")
+    svc.acknowledge(incident=acked, by=ops)
+    client.force_login(ops)
+    html = client.get(BOARD).content.decode()
+
+    def row(incident):
+        start = html.index(f'id="incident-row-{incident.pk}"')
+        return html[start : html.index("</tr>", start)]
+
+    assert '<span class="badge red">overdue</span> by 1\xa0hour' in row(late)
+    assert "3 alerts" in row(late) and 'class="ops-row-sev1 ops-row-overdue"' in row(late)
+    assert 'class="badge amber">14\xa0minutes left<' in row(fresh)
+    assert 'data-action="acknowledge"' in row(fresh) and "nobody" in row(fresh)
+    assert "acknowledged" in row(acked) and 'data-action="acknowledge"' not in row(acked)
+    ops_name = ops.get_full_name() or ops.get_username()
+    assert f"<td>{ops_name}</td>" in row(acked)  # acknowledging assigns
+    assert 'data-action="assign-to-me"' not in row(acked)
+
+    ja = client.get(BOARD, headers={"accept-language": "ja"}).content.decode()
+    assert "アラート 3 件" in ja and "担当者なし" in ja and "残り 14" in ja
