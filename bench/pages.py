@@ -15,6 +15,12 @@ PAGES = (
     ("kpi_dashboard", ("governance:kpi_dashboard", "governance:kpi_list", "analytics:kpis")),
 )
 
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # static URLs without the collected manifest (not needed to time the server side)
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 
 def available_pages() -> dict[str, str]:
     from django.test import override_settings
@@ -40,13 +46,8 @@ def measure(requests: int) -> dict[str, Any]:
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        # static URLs without the collected manifest (not needed to time the server side)
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     out: dict[str, Any] = {"pages": {}}
-    with override_settings(ROOT_URLCONF="bench.urls", STORAGES=storages):
+    with override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES):
         client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
         client.force_login(get_user_model().objects.get(username="admin"))
 

@@ -277,6 +277,20 @@ def open_incidents(
 
 # The board lists the most urgent open incidents; the counts above it cover all of them.
 TRIAGE_LIMIT = 100
+# What the board and the overview panel show of a row (the board is redrawn every 5 s for each
+# viewer: the description and the assignee's password hash need not travel with it).
+TRIAGE_FIELDS = (
+    "title",
+    "severity",
+    "state",
+    "triggered_at",
+    "acknowledged_at",
+    "alert_count",
+    "team__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
 
 
 def triage_rows(
@@ -301,7 +315,7 @@ def triage_rows(
     urgent_first = open_incidents(user=user, team=team, tool=tool, severity=severity).order_by(
         *URGENT_FIRST
     )
-    incidents = list(urgent_first[:limit])
+    incidents = list(urgent_first.only(*TRIAGE_FIELDS)[:limit])
     policies = severity_policies() if policies is None else policies
     manageable: set[int] = set()
     tools: dict[int, list[Tool]] = defaultdict(list)

@@ -1,0 +1,96 @@
+"""``python -m bench.page_costs [URL …]``: where a page's server time goes, per request.
+
+Runs against the benchmark database (``<DATABASE_URL's name>_bench``) that ``make bench`` (or
+``python -m bench.run --only pages``) left behind, as its admin user, and prints for each URL
+(default: the bare view, the overview and the triage page) the median of 40 requests: the time,
+the queries, their database round trips (timed with ``connection.execute_wrapper``) and Django's
+compilation of their SQL (``SQLCompiler.as_sql`` timed on its own); the last two bound how fast
+the page can get without fewer queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from typing import Any
+
+from bench import env
+
+REQUESTS = 40
+
+
+def page_costs(url: str, client: Any) -> dict[str, float]:
+    from django.db import connection
+    from django.db.models.sql.compiler import SQLCompiler
+
+    client.get(url)  # warm caches, template loading, first-query plans
+    trips: list[float] = []
+    compiles: list[float] = []
+
+    def round_trip(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            trips.append(time.perf_counter() - start)
+
+    execute_sql = SQLCompiler.execute_sql
+
+    def compiled(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        self.as_sql()  # once more, timed: execute_sql compiles it again
+        compiles.append(time.perf_counter() - start)
+        return execute_sql(self, *args, **kwargs)
+
+    totals, db, compile_s, queries = [], [], [], []
+    with connection.execute_wrapper(round_trip):
+        for _ in range(REQUESTS):
+            trips.clear()
+            start = time.perf_counter()
+            client.get(url)
+            totals.append(time.perf_counter() - start)
+            db.append(sum(trips))
+            queries.append(len(trips))
+    SQLCompiler.execute_sql = compiled  # type: ignore[method-assign]
+    try:
+        for _ in range(REQUESTS):
+            compiles.clear()
+            client.get(url)
+            compile_s.append(sum(compiles))
+    finally:
+        SQLCompiler.execute_sql = execute_sql  # type: ignore[method-assign]
+    return {
+        "total_ms": statistics.median(totals) * 1000,
+        "queries": statistics.median(queries),
+        "db_ms": statistics.median(db) * 1000,
+        "compile_ms": statistics.median(compile_s) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("urls", nargs="*", default=["/bench/bare/", "/", "/operations/"])
+    args = parser.parse_args()
+    env.production_environment(env.bench_url(os.environ.get("DATABASE_URL")))
+    env.setup_django(migrate=False)
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from bench.pages import STORAGES
+
+    with override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES):
+        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username="admin"))
+        for url in args.urls:
+            c = page_costs(url, client)
+            print(
+                f"{url}: {c['total_ms']:.1f} ms, {c['queries']:.0f} queries, database round "
+                f"trips {c['db_ms']:.1f} ms, compiling the SQL {c['compile_ms']:.1f} ms",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
