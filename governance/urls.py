@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, feedback, home, kpis, planning, reviews
+from .views import actions, feedback, home, kpis, maturity, planning, reviews
 
 app_name = "governance"
 
@@ -42,4 +42,5 @@ urlpatterns = [
     path("feedback/", feedback.feedback_list, name="feedback_list"),
     path("feedback/new/", feedback.feedback_create, name="feedback_create"),
     path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback_detail"),
+    path("maturity/", maturity.maturity, name="maturity"),
 ]
