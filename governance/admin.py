@@ -11,6 +11,8 @@ from .models import (
     PlanBudget,
     ReviewCadence,
     ReviewMeeting,
+    Skill,
+    SkillRating,
     Strategy,
     Vision,
 )
@@ -68,6 +70,19 @@ class ReviewMeetingAdmin(SimpleHistoryAdmin):
 class FeedbackItemAdmin(SimpleHistoryAdmin):
     list_display = ["title", "direction", "status", "from_team", "to_team", "owner"]
     list_filter = ["direction", "status"]
+
+
+class SkillRatingInline(admin.TabularInline):
+    model = SkillRating
+    extra = 0
+    fields = ["user", "level"]
+
+
+@admin.register(Skill)
+class SkillAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "team", "tool"]
+    list_filter = ["team"]
+    inlines = [SkillRatingInline]
 
 
 admin.site.register(Vision, SimpleHistoryAdmin)

@@ -1,18 +1,20 @@
 """The maturity scorecard: how systematized (仕組化) each team's marketing operations are,
 computed from evidence in the portal rather than from a questionnaire.
 
-Five practices, each a share of what the team has, turned into a CMMI-style level (1–5):
+Six practices, each a share of what the team has, turned into a CMMI-style level (1–5):
 
 - runbook coverage: tools in use that a runbook covers;
 - owner redundancy: tools in use with two or more owners or backup owners (属人化しない);
 - KPI automation: active KPIs whose latest value is current (recomputed from loaded data);
 - PDCA cadence kept: reviews closed in the last eight cadence periods, of the eight expected
   (from each team with KPIs or actions, or that held a review);
-- actions closed: actions due in the last 90 days that are done (cancelled ones do not count).
+- actions closed: actions due in the last 90 days that are done (cancelled ones do not count);
+- skills shared: skills in the team's skills matrix that two or more current members can do
+  alone (level 3 or more).
 
 A team's level is its lowest practice level, as in CMMI's staged levels: an organisation is at
 level 3 when every practice is. A practice with nothing to judge (no tools, no KPIs…) is shown
-as "no evidence" and does not count. Everything is read as the user may see it, in five queries
+as "no evidence" and does not count. Everything is read as the user may see it, in six queries
 whatever the number of teams.
 """
 
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -35,8 +37,8 @@ from mops.models import Team
 from operations.models import ToolLifecycle
 from operations.selectors.inventory import tools_for, with_flags
 
-from .models import ActionStatus, Cadence, ReviewCadence, ReviewState
-from .selectors import actions_for, kpi_profiles_for, reviews_for
+from .models import CAPABLE, ActionStatus, Cadence, ReviewCadence, ReviewState
+from .selectors import actions_for, kpi_profiles_for, reviews_for, skills_for
 
 # A share of at least this much reaches the level (checked from the top).
 LEVEL_FLOORS = ((5, 0.9), (4, 0.75), (3, 0.5), (2, 0.25), (1, 0.0))
@@ -96,6 +98,13 @@ PRACTICES = (
         _("%(met)s of %(total)s reviews held in the last eight periods"),
         _("Reviews"),
         lambda: reverse("governance:review_list"),
+    ),
+    Practice(
+        "skills_shared",
+        _("Skills shared"),
+        _("%(met)s of %(total)s skills have two or more people who can do them alone"),
+        _("Skills matrix"),
+        lambda: reverse("governance:skills"),
     ),
     Practice(
         "actions_closed",
@@ -247,6 +256,22 @@ def _actions(user: Any, today: datetime.date) -> Tally:
     return tally
 
 
+def _skills(user: Any) -> Tally:
+    capable = Count(
+        "ratings",
+        filter=Q(ratings__level__gte=CAPABLE, ratings__user__team_memberships__team=F("team")),
+        distinct=True,
+    )
+    rows = (
+        skills_for(user=user)
+        .select_related(None)
+        .annotate(capable=capable)
+        .order_by()
+        .values_list("team_id", "capable")
+    )
+    return _tally((team, n >= 2) for team, n in rows)
+
+
 def scorecards(*, user: Any, today: datetime.date | None = None) -> list[Scorecard]:
     """The whole organisation's scorecard (what the user may see) first, then one per team
     that has any evidence, by name."""
@@ -259,7 +284,7 @@ def scorecards(*, user: Any, today: datetime.date | None = None) -> list[Scoreca
     tallies = dict(
         zip(
             (p.key for p in PRACTICES),
-            (coverage, redundancy, kpis, cadence, actions),
+            (coverage, redundancy, kpis, cadence, _skills(user), actions),
             strict=True,
         )
     )

@@ -17,9 +17,11 @@ EDITABLE = [
     "reviewcadence",
     "agendaitem",
     "feedbackitem",
+    "skill",
+    "skillrating",
 ]
 READABLE = ["vision", "strategy", "plan", "planbudget", "action", "kpiprofile", "kpitarget"]
-READABLE += ["reviewmeeting", "agendaitem", "feedbackitem"]
+READABLE += ["reviewmeeting", "agendaitem", "feedbackitem", "skill", "skillrating"]
 
 
 def _perms(actions: list[str], models: list[str]) -> list[str]:

@@ -12,9 +12,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from mops.models import Team
 from mops.permissions import is_admin, restrict
 
 from .models import (
+    CAPABLE,
     OPEN_STATUSES,
     Action,
     ActionQuerySet,
@@ -22,6 +24,8 @@ from .models import (
     KpiProfile,
     Plan,
     ReviewMeeting,
+    Skill,
+    SkillRating,
     Strategy,
     Vision,
 )
@@ -180,3 +184,56 @@ def feedback_for(*, user: Any, action: str = "view") -> QuerySet[Any]:
         user,
         action,
     )
+
+
+def skills_for(*, user: Any, action: str = "view") -> QuerySet[Skill]:
+    return restrict(Skill.objects.select_related("team", "tool"), user, action)
+
+
+@dataclass
+class MatrixRow:
+    member: Any
+    cells: list[tuple[Skill, int | None]]
+
+
+@dataclass
+class SkillMatrix:
+    """A team's skills (columns) and members (rows); ``capable`` counts, per skill, the current
+    members who can do it alone (level 3 or more): one is a 属人化 risk, none a gap."""
+
+    team: Team
+    skills: list[Skill]
+    rows: list[MatrixRow]
+    capable: dict[int, int]
+
+    @property
+    def at_risk(self) -> list[Skill]:
+        return [s for s in self.skills if self.capable[s.pk] <= 1]
+
+
+def skill_matrix(*, user: Any, team: Team) -> SkillMatrix:
+    """Three queries: the team's skills the user may see, its members, their ratings."""
+    skills = list(
+        skills_for(user=user).filter(team=team).select_related(None).select_related("tool")
+    )
+    members = [
+        m.user
+        for m in team.memberships.select_related("user").order_by(
+            "user__last_name", "user__first_name", "user__username"
+        )
+    ]
+    levels = {
+        (user_id, skill_id): level
+        for user_id, skill_id, level in SkillRating.objects.filter(
+            skill__in=skills, user__in=members
+        ).values_list("user_id", "skill_id", "level")
+    }
+    rows = [
+        MatrixRow(member, [(skill, levels.get((member.pk, skill.pk))) for skill in skills])
+        for member in members
+    ]
+    capable = {
+        skill.pk: sum(1 for row in rows if (levels.get((row.member.pk, skill.pk)) or 0) >= CAPABLE)
+        for skill in skills
+    }
+    return SkillMatrix(team, skills, rows, capable)

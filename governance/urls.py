@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, feedback, home, kpis, maturity, planning, reviews
+from .views import actions, feedback, home, kpis, maturity, planning, reviews, skills
 
 app_name = "governance"
 
@@ -43,4 +43,13 @@ urlpatterns = [
     path("feedback/new/", feedback.feedback_create, name="feedback_create"),
     path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback_detail"),
     path("maturity/", maturity.maturity, name="maturity"),
+    path("skills/", skills.skills, name="skills"),
+    path("skills/new/", skills.skill_create, name="skill_create"),
+    path("skills/<int:pk>/edit/", skills.skill_edit, name="skill_edit"),
+    path("skills/<int:pk>/delete/", skills.skill_delete, name="skill_delete"),
+    path(
+        "skills/<slug:team_slug>/members/<int:user_pk>/",
+        skills.member_skills,
+        name="member_skills",
+    ),
 ]

@@ -2,7 +2,8 @@
 
 A vision, two strategies with their analysis, plans with monthly budgets and actions (one
 overdue), KPI owners and targets derived from the demo facts, three closed weekly reviews with
-decisions, and feedback both ways. Idempotent: objects are found by their natural keys.
+decisions, feedback both ways, and skills matrices for both teams. Idempotent: objects are
+found by their natural keys.
 
 The seeder is split by topic: ``planning`` (strategies, plans, actions), ``kpis`` (owners and
 targets) and ``reviews`` (past reviews, feedback).
@@ -23,6 +24,7 @@ from ..services.planning import save_vision
 from .kpis import _kpis
 from .planning import _actions, _plans, _strategies
 from .reviews import _feedback, _reviews
+from .skills import _skills
 
 
 @transaction.atomic
@@ -51,10 +53,11 @@ def seed_governance(*, stdout: Any = None) -> None:
     new_kpis = _kpis(team_dm, strategies[0], plans, users["manager"], today)
     reviews = _reviews(team_dm, users, today)
     _feedback(team_dm, team_ops, users)
+    skills = _skills(users, {"digital-marketing": team_dm, "marketing-ops": team_ops})
     if stdout is not None:
         stdout.write(
             f"governance: {len(strategies)} strategies, {len(plans)} plans, "
-            f"{new_kpis} KPI owners set, {reviews} past reviews"
+            f"{new_kpis} KPI owners set, {reviews} past reviews, {skills} skills"
         )
 
 

@@ -21,8 +21,10 @@ from .reviews import (
     ReviewState,
     ReviewTransition,
 )
+from .skills import CAPABLE, Skill, SkillLevel, SkillRating
 
 __all__ = [
+    "CAPABLE",
     "OPEN_STATUSES",
     "Action",
     "ActionQuerySet",
@@ -44,6 +46,9 @@ __all__ = [
     "ReviewMeeting",
     "ReviewState",
     "ReviewTransition",
+    "Skill",
+    "SkillLevel",
+    "SkillRating",
     "Strategy",
     "StrategyStatus",
     "Vision",

@@ -1,4 +1,5 @@
-"""Template helpers for governance pages: KPI values in their display format, status badges."""
+"""Template helpers for governance pages: KPI values in their display format, status and skill
+badges."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
+from ..models import SkillLevel
 from ..status import STATUS_COLOUR, Status
 
 register = template.Library()
@@ -46,3 +49,20 @@ def pct(value: float | None) -> str:
 @register.filter
 def get_item(mapping: dict, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+SKILL_BADGES = {0: "grey", 1: "amber", 2: "blue", 3: "green", 4: "green"}
+
+
+@register.simple_tag
+def skill_badge(level: int | None) -> SafeString:
+    """A member's level in a skill as a badge titled with its meaning; "—" when not rated."""
+    if level is None:
+        return format_html('<span class="help" title="{}">—</span>', _("Not rated"))
+    return format_html(
+        '<span class="badge {}" title="{}" data-level="{}">{}</span>',
+        SKILL_BADGES.get(level, "grey"),
+        SkillLevel(level).label,
+        level,
+        level,
+    )

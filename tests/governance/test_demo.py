@@ -1,6 +1,7 @@
 """seed_demo gives a manager a living PDCA history, and running it twice changes nothing."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from governance.models import (
@@ -11,6 +12,8 @@ from governance.models import (
     KpiTarget,
     Plan,
     ReviewMeeting,
+    Skill,
+    SkillRating,
     Strategy,
     Vision,
 )
@@ -29,6 +32,8 @@ def counts():
         ReviewMeeting,
         AgendaItem,
         FeedbackItem,
+        Skill,
+        SkillRating,
     ]
     return {m.__name__: m.objects.count() for m in models}
 
@@ -46,5 +51,13 @@ def test_seed_demo_builds_the_pdca_history_idempotently(today):
     assert all(p.budget_rows.exists() for p in Plan.objects.exclude(budget=0))
     assert FeedbackItem.objects.filter(direction="to_operations").exists()
     assert FeedbackItem.objects.filter(direction="to_management").exists()
+    # the skills matrices tell the inventory's story: Marketo and GTM depend on one person
+    from governance.selectors import skill_matrix
+    from mops.models import Team
+
+    manager = get_user_model().objects.get(username="manager")
+    ops_matrix = skill_matrix(user=manager, team=Team.objects.get(slug="marketing-ops"))
+    assert {s.tool.name for s in ops_matrix.at_risk if s.tool} == {"Marketo", "GTM"}
+    assert first["SkillRating"] > first["Skill"] >= 7
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == first
