@@ -69,3 +69,11 @@ def load_upload(batch_id: int) -> dict[str, Any]:
 
     batch = run_upload(batch_id=batch_id)
     return {"batch": batch_id, "status": batch.status if batch else "missing"}
+
+
+@shared_task
+def prune_abandoned_uploads() -> int:
+    """Nightly: delete uploads previewed and never confirmed (after 7 days), with their files."""
+    from .services.uploads import prune_abandoned_uploads as prune
+
+    return prune()

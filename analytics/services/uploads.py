@@ -18,7 +18,9 @@ metric key, ``ignore``, or one of the loader's other roles (``source``, ``curren
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +42,7 @@ from .facts import CampaignResolver
 from .files import load_file
 
 IGNORE = "ignore"
+logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
 DEFAULT_TASK_THRESHOLD = 5000
 
@@ -339,3 +343,37 @@ def run_upload(*, batch_id: int) -> ImportBatch | None:
     ImportBatch.objects.filter(pk=batch_id).update(progress=100)
     batch.progress = 100
     return batch
+
+
+# --------------------------------------------------------------------------- housekeeping
+
+DEFAULT_ABANDONED_DAYS = 7
+
+
+def prune_abandoned_uploads(*, now: datetime.datetime | None = None) -> int:
+    """Delete uploads staged for a preview and never confirmed, with their stored files, once
+    they are ``ANALYTICS_ABANDONED_UPLOAD_DAYS`` (7) days old. Nothing was loaded from them; a
+    confirmed upload is never pending again. Returns how many were deleted."""
+    days = int(getattr(settings, "ANALYTICS_ABANDONED_UPLOAD_DAYS", DEFAULT_ABANDONED_DAYS))
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    abandoned = ImportBatch.objects.filter(
+        kind=BatchKind.UPLOAD, status=BatchStatus.PENDING, started_at__lt=cutoff
+    )
+    deleted = 0
+    for batch in abandoned.iterator():
+        with transaction.atomic():
+            locked = (
+                ImportBatch.objects.select_for_update()
+                .filter(pk=batch.pk, status=BatchStatus.PENDING)
+                .first()
+            )
+            if locked is None:
+                continue  # confirmed meanwhile
+            locked.delete()
+        # the file goes once the row is gone for good (a failed delete keeps both)
+        if batch.file:
+            batch.file.delete(save=False)
+        deleted += 1
+    if deleted:
+        logger.info("pruned %d abandoned upload(s) older than %d days", deleted, days)
+    return deleted

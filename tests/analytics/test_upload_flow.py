@@ -287,3 +287,39 @@ def test_other_teams_batches_are_not_found(client, users, teams, winter):
 def test_ops_cannot_upload(client, users):
     client.force_login(users["ops"])
     assert client.get("/analytics/imports/new/").status_code == 403
+
+
+def test_uploads_never_confirmed_are_pruned_with_their_files_after_a_week(
+    marketer, winter, settings
+):
+    import datetime
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from analytics.services.uploads import prune_abandoned_uploads
+    from analytics.tasks import prune_abandoned_uploads as nightly
+
+    abandoned = upload(marketer, WIDE_JA.encode("cp932"), name="old.csv")
+    recent = upload(marketer, WIDE_JA.encode("cp932"), name="recent.csv")
+    loaded = upload(marketer, WIDE_JA.encode("cp932"), name="loaded.csv")
+    preview = marketer.get(f"/analytics/imports/{loaded.pk}/preview/").context["preview"]
+    marketer.post(f"/analytics/imports/{loaded.pk}/confirm/", mapping_post(preview))
+    eight_days_ago = timezone.now() - datetime.timedelta(days=8)
+    ImportBatch.objects.filter(pk__in=[abandoned.pk, loaded.pk]).update(started_at=eight_days_ago)
+    old_file = Path(abandoned.file.path)
+    assert old_file.exists()
+
+    from django_celery_beat.models import PeriodicTask
+
+    scheduled = PeriodicTask.objects.get(task="analytics.tasks.prune_abandoned_uploads")
+    assert scheduled.enabled and scheduled.crontab.hour == "3"
+    assert nightly() == 1  # what the scheduler runs
+    assert not ImportBatch.objects.filter(pk=abandoned.pk).exists() and not old_file.exists()
+    # the recent preview and the loaded batch (and its file) stay
+    assert ImportBatch.objects.filter(pk__in=[recent.pk, loaded.pk]).count() == 2
+    assert Path(ImportBatch.objects.get(pk=loaded.pk).file.path).exists()
+    assert prune_abandoned_uploads() == 0  # idempotent
+    settings.ANALYTICS_ABANDONED_UPLOAD_DAYS = 0
+    assert prune_abandoned_uploads(now=timezone.now() + datetime.timedelta(seconds=1)) == 1
+    assert not ImportBatch.objects.filter(pk=recent.pk).exists()
