@@ -141,10 +141,48 @@ def test_governance_pages_fit_a_phone(
     page.set_viewport_size({"width": 375, "height": 740})
     base = live_server.url
     log_in(page, base, "manager", demo_password)
-    for path in ["/governance/", "/governance/kpis/conversions/", review.get_absolute_url()]:
+    paths = ["/governance/", "/governance/kpis/conversions/", review.get_absolute_url()]
+    for path in [*paths, "/governance/skills/", "/governance/maturity/"]:
         page.goto(f"{base}{path}")
         if "/kpis/" in path:  # measure after plotly has drawn the (responsive) chart
             expect(page.locator(".chart-canvas")).to_have_attribute("data-chart-ready", "true")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 377, f"{path} is {width}px wide at 375px"
+    assert server_errors == []
+
+
+def test_manager_maps_skills_and_the_scorecard_follows(
+    page: Page, live_server, live_org, demo_password, server_errors
+):
+    """A manager adds a skill to the team's matrix, finds it depends on one person, rates a
+    second member, and the maturity scorecard counts it as shared."""
+    base = live_server.url
+    log_in(page, base, "manager", demo_password)
+    page.goto(f"{base}/governance/")
+    page.get_by_role("link", name="Skills matrix").click()
+    page.get_by_label("team", exact=True).select_option(label="デジタルマーケティング部")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("link", name="Add a skill").click()
+    page.get_by_label("name").fill("Google Ads bidding")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("ul.messages")).to_contain_text("Skill “Google Ads bidding” added")
+
+    for username, level in (("marketer", "Can teach it"), ("manager", "Learning")):
+        page.locator(f"tr[data-member='{username}']").get_by_role("link", name="rate").click()
+        page.get_by_label("Google Ads bidding").select_option(label=level)
+        page.get_by_role("button", name="Save").click()
+    expect(page.locator("tfoot [data-capable]")).to_have_text("1")
+    expect(page.locator(".msg-warning")).to_contain_text("1 skill depends on one person")
+
+    page.locator("tr[data-member='manager']").get_by_role("link", name="rate").click()
+    page.get_by_label("Google Ads bidding").select_option(label="Can do it alone")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("tfoot [data-capable]")).to_have_text("2")
+    expect(page.locator(".msg-warning")).to_have_count(0)
+
+    page.goto(f"{base}/governance/maturity/")
+    card = page.locator("section[data-team='digital-marketing']")
+    expect(card.locator("tr[data-practice='skills_shared']")).to_contain_text(
+        "1 of 1 skills have two or more people who can do them alone"
+    )
     assert server_errors == []
