@@ -30,7 +30,7 @@ import numpy as np
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from .models import Campaign, MetricFact
+from .models import Campaign
 
 WINDOW_DAYS = 28
 MIN_TREND_DAYS = 14
@@ -90,25 +90,6 @@ def project(history: Sequence[float], first_day: date, future: Sequence[date]) -
     return Projection(float(projected.sum()), sd * math.sqrt(len(future)), "weekday trend")
 
 
-def _scope_facts(kpi: Any, keys: Sequence[str], currency: str):
-    from .services.kpis import scope_filter
-
-    campaigns = Campaign.objects.filter(currency=currency, **scope_filter(kpi))
-    return MetricFact.objects.filter(campaign__in=campaigns, metric__key__in=list(keys))
-
-
-def _daily(kpi: Any, keys: Sequence[str], currency: str, start: date, end: date) -> list[float]:
-    rows = (
-        _scope_facts(kpi, keys, currency)
-        .filter(date__gte=start, date__lte=end)
-        .values("date")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    by_day = {row["date"]: row["total"] for row in rows}
-    return [by_day.get(start + timedelta(days=i), 0.0) for i in range((end - start).days + 1)]
-
-
 def default_currency(kpi: Any) -> str:
     """The currency of most campaigns in the KPI's scope (JPY when the scope is empty)."""
     from .services.kpis import scope_filter
@@ -123,19 +104,28 @@ def default_currency(kpi: Any) -> str:
     return row["currency"] if row else "JPY"
 
 
-def _sum_forecast(
-    kpi: Any, keys: Sequence[str], currency: str, period_start: date, period_end: date, as_of: date
-) -> tuple[float, Projection]:
-    cut = min(as_of, period_end)
-    actual = sum(_daily(kpi, keys, currency, period_start, cut)) if cut >= period_start else 0.0
-    future_start = max(as_of + timedelta(days=1), period_start)
-    future = [
-        future_start + timedelta(days=i)
-        for i in range(max((period_end - future_start).days + 1, 0))
-    ]
-    first = as_of - timedelta(days=WINDOW_DAYS - 1)
-    history = _daily(kpi, keys, currency, first, as_of) if future else []
-    return actual, project(history, first, future)
+def _daily_by_key(
+    kpi: Any, ids: dict[str, int], currency: str, start: date, end: date
+) -> dict[str, np.ndarray]:
+    """Daily sums per metric key from ``start`` to ``end`` (0 where there are no facts), in one
+    query over the fact table's key (``analytics.selectors.scope_facts``)."""
+    from .selectors import scope_facts
+
+    days = (end - start).days + 1
+    series = {key: np.zeros(max(days, 0)) for key in ids}
+    if days <= 0:
+        return series
+    key_of = {pk: key for key, pk in ids.items()}
+    rows = (
+        scope_facts(kpi, ids.values(), currency=currency)
+        .filter(date__gte=start, date__lte=end)
+        .values("date", "metric_id")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for row in rows:
+        series[key_of[row["metric_id"]]][(row["date"] - start).days] += row["total"]
+    return series
 
 
 def forecast_period(
@@ -145,19 +135,41 @@ def forecast_period(
 
     ``currency`` defaults to the currency of most campaigns in the KPI's scope.
     """
+    from .selectors import metric_ids
     from .services.kpis import parse_expression
 
     expr = parse_expression(kpi.expression)
     currency = currency or default_currency(kpi)
-    num_actual, num = _sum_forecast(kpi, expr.numerator, currency, period_start, period_end, as_of)
+    cut = min(as_of, period_end)
+    future_start = max(as_of + timedelta(days=1), period_start)
+    future = [
+        future_start + timedelta(days=i)
+        for i in range(max((period_end - future_start).days + 1, 0))
+    ]
+    first = as_of - timedelta(days=WINDOW_DAYS - 1)
+    # one read for the actual part and the history (contiguous whenever there is a future)
+    start = min(period_start, first) if future else period_start
+    end = as_of if future else cut
+    series = _daily_by_key(kpi, metric_ids(expr.metric_keys), currency, start, end)
+
+    def sum_forecast(keys: Sequence[str]) -> tuple[float, Projection]:
+        daily = np.zeros(max((end - start).days + 1, 0))
+        for key in keys:
+            if key in series:
+                daily += series[key]
+        actual = 0.0
+        if cut >= period_start:
+            actual = float(daily[(period_start - start).days : (cut - start).days + 1].sum())
+        history = daily[(first - start).days :].tolist() if future else []
+        return actual, project(history, first, future)
+
+    num_actual, num = sum_forecast(expr.numerator)
     num_total = num_actual + num.total
     num_low = max(num_total - Z * num.sd, 0.0)
     num_high = num_total + Z * num.sd
     if not expr.denominator:
         return Forecast(num_total, num_low, num_high, num.method)
-    den_actual, den = _sum_forecast(
-        kpi, expr.denominator, currency, period_start, period_end, as_of
-    )
+    den_actual, den = sum_forecast(expr.denominator)
     den_total = den_actual + den.total
     if den_total == 0:
         return Forecast(None, None, None, den.method)

@@ -11,7 +11,16 @@ from django.db.models import Case, Max, QuerySet, Sum, Value, When
 
 from mops.permissions import restrict
 
-from .models import Anomaly, BatchStatus, Campaign, ImportBatch, Kpi, KpiValue, MetricFact
+from .models import (
+    Anomaly,
+    BatchStatus,
+    Campaign,
+    ImportBatch,
+    Kpi,
+    KpiValue,
+    Metric,
+    MetricFact,
+)
 
 
 def campaigns_for(*, user: Any, action: str = "view") -> QuerySet[Campaign]:
@@ -88,21 +97,51 @@ def kpi_series(
     ]
 
 
+# A KPI's facts are read through the fact table's primary key (campaign_id, date, metric_id,
+# source): the scope's campaigns and the formula's metrics are resolved to ids first, so the
+# database descends the key once per campaign for the date range instead of scanning every
+# fact (three days of a weekly KPI over 1,000,000 facts: 48 ms -> 4.6 ms, EXPLAIN ANALYZE on
+# PostgreSQL). A larger scope is read through a subquery (SQLite limits a statement's
+# variables).
+MAX_LISTED_CAMPAIGNS = 5000
+
+
+def metric_ids(keys: Iterable[str]) -> dict[str, int]:
+    return dict(Metric.objects.filter(key__in=list(keys)).values_list("key", "pk"))
+
+
+def scope_facts(
+    kpi: Kpi, ids: Iterable[int], *, currency: str | None = None
+) -> QuerySet[MetricFact]:
+    """The facts of the metrics ``ids`` over the campaigns of the KPI's scope (in ``currency``)."""
+    from .services.kpis import scope_filter
+
+    campaigns = Campaign.objects.filter(**scope_filter(kpi))
+    if currency is not None:
+        campaigns = campaigns.filter(currency=currency)
+    listed = list(campaigns.values_list("pk", flat=True)[: MAX_LISTED_CAMPAIGNS + 1])
+    within: Any = campaigns.values("pk") if len(listed) > MAX_LISTED_CAMPAIGNS else listed
+    return MetricFact.objects.filter(campaign_id__in=within, metric_id__in=list(ids))
+
+
 def kpi_actual(*, kpi: Kpi, date_from: date, date_to: date) -> dict[str, KpiReading]:
     """The KPI over an arbitrary date range (e.g. a fiscal quarter), straight from the facts:
     a ratio of sums per campaign currency. Currencies without facts are absent."""
-    from .services.kpis import parse_expression, scope_filter
+    from .services.kpis import parse_expression
 
     expr = parse_expression(kpi.expression)
-    facts = MetricFact.objects.filter(
-        campaign__in=Campaign.objects.filter(**scope_filter(kpi)),
-        metric__key__in=expr.metric_keys,
-        date__gte=date_from,
-        date__lte=date_to,
+    ids = metric_ids(expr.metric_keys)
+
+    def total(keys: Iterable[str]) -> Sum:
+        listed = [ids[k] for k in keys if k in ids]
+        return Sum(Case(When(metric_id__in=listed, then="value"), default=Value(0.0)))
+
+    facts = scope_facts(kpi, ids.values()).filter(date__gte=date_from, date__lte=date_to)
+    rows = (
+        facts.values("campaign__currency")
+        .annotate(num=total(expr.numerator), den=total(expr.denominator))
+        .order_by()
     )
-    num = Sum(Case(When(metric__key__in=expr.numerator, then="value"), default=Value(0.0)))
-    den = Sum(Case(When(metric__key__in=expr.denominator, then="value"), default=Value(0.0)))
-    rows = facts.values("campaign__currency").annotate(num=num, den=den).order_by()
     readings = {}
     for row in rows:
         numerator = float(row["num"] or 0.0)
