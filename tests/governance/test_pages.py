@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from governance.services.actions import create_action
 from governance.services.reviews import create_review
@@ -154,3 +155,18 @@ def test_kpi_trend_draws_the_incident_that_affected_it(client, world):
     ]
     assert len(spans) == 1 and "CV tag down" in spans[0]["label"]
     assert "Incidents that affected this KPI" in page
+
+
+def test_a_kpi_without_facts_in_its_target_period_shows_a_dash(client, world, today):
+    """Its actual is None; the board used to fail formatting it (HTTP 500)."""
+    from governance.services.kpis import set_target
+
+    from .conftest import WEEK, make_kpi
+
+    sessions = make_kpi("sessions", "sessions", team=world["team"], owner=world["users"]["manager"])
+    set_target(profile=sessions, period_start=WEEK[0], period_end=WEEK[1], value=500)
+    client.force_login(world["users"]["manager"])
+    response = client.get(reverse("governance:kpi_list"))
+    assert response.status_code == 200
+    row = response.content.decode().split("<code>sessions</code>")[1].split("</tr>")[0]
+    assert row.count("<td>—</td>") >= 1
