@@ -21,16 +21,15 @@ The rule (documented here because the review agenda and the KPI chart rely on it
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
-
-from .models import Campaign
 
 WINDOW_DAYS = 28
 MIN_TREND_DAYS = 14
@@ -92,29 +91,25 @@ def project(history: Sequence[float], first_day: date, future: Sequence[date]) -
 
 def default_currency(kpi: Any) -> str:
     """The currency of most campaigns in the KPI's scope (JPY when the scope is empty)."""
-    from .services.kpis import scope_filter
+    from .selectors import scope_campaigns
 
-    row = (
-        Campaign.objects.filter(**scope_filter(kpi))
-        .values("currency")
-        .annotate(n=Count("id"))
-        .order_by("-n", "currency")
-        .first()
-    )
-    return row["currency"] if row else "JPY"
+    counts = Counter(scope_campaigns(kpi).values())
+    return min(counts, key=lambda currency: (-counts[currency], currency)) if counts else "JPY"
 
 
 def _daily_by_key(
     kpi: Any, ids: dict[str, int], currency: str, start: date, end: date
-) -> dict[str, np.ndarray]:
-    """Daily sums per metric key from ``start`` to ``end`` (0 where there are no facts), in one
-    query over the fact table's key (``analytics.selectors.scope_facts``)."""
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Daily sums per metric key from ``start`` to ``end`` (0 where there are no facts), and
+    which days have any fact, in one query over the fact table's key
+    (``analytics.selectors.scope_facts``)."""
     from .selectors import scope_facts
 
-    days = (end - start).days + 1
-    series = {key: np.zeros(max(days, 0)) for key in ids}
-    if days <= 0:
-        return series
+    days = max((end - start).days + 1, 0)
+    series = {key: np.zeros(days) for key in ids}
+    present = np.zeros(days, dtype=bool)
+    if not days:
+        return series, present
     key_of = {pk: key for key, pk in ids.items()}
     rows = (
         scope_facts(kpi, ids.values(), currency=currency)
@@ -124,8 +119,19 @@ def _daily_by_key(
         .order_by()
     )
     for row in rows:
-        series[key_of[row["metric_id"]]][(row["date"] - start).days] += row["total"]
-    return series
+        day = (row["date"] - start).days
+        series[key_of[row["metric_id"]]][day] += row["total"]
+        present[day] = True
+    return series, present
+
+
+@dataclass(frozen=True)
+class Actual:
+    """The KPI's sums from the period start to ``as_of`` in the forecast's currency."""
+
+    numerator: float
+    denominator: float | None
+    value: float | None
 
 
 def forecast_period(
@@ -135,10 +141,21 @@ def forecast_period(
 
     ``currency`` defaults to the currency of most campaigns in the KPI's scope.
     """
-    from .selectors import metric_ids
+    forecast, _actual = forecast_with_actual(
+        kpi=kpi, period_start=period_start, period_end=period_end, as_of=as_of, currency=currency
+    )
+    return forecast
+
+
+def forecast_with_actual(
+    *, kpi: Any, period_start: date, period_end: date, as_of: date, currency: str | None = None
+) -> tuple[Forecast, Actual | None]:
+    """``forecast_period`` and, from the same read, the actual so far (None: no facts in that
+    currency from the period start to ``as_of``, or the period has not started)."""
+    from .selectors import metric_catalogue, metric_ids
     from .services.kpis import parse_expression
 
-    expr = parse_expression(kpi.expression)
+    expr = parse_expression(kpi.expression, known_keys=metric_catalogue())
     currency = currency or default_currency(kpi)
     cut = min(as_of, period_end)
     future_start = max(as_of + timedelta(days=1), period_start)
@@ -150,31 +167,35 @@ def forecast_period(
     # one read for the actual part and the history (contiguous whenever there is a future)
     start = min(period_start, first) if future else period_start
     end = as_of if future else cut
-    series = _daily_by_key(kpi, metric_ids(expr.metric_keys), currency, start, end)
+    series, present = _daily_by_key(kpi, metric_ids(expr.metric_keys), currency, start, end)
+    so_far = slice((period_start - start).days, (cut - start).days + 1)
 
     def sum_forecast(keys: Sequence[str]) -> tuple[float, Projection]:
         daily = np.zeros(max((end - start).days + 1, 0))
         for key in keys:
             if key in series:
                 daily += series[key]
-        actual = 0.0
-        if cut >= period_start:
-            actual = float(daily[(period_start - start).days : (cut - start).days + 1].sum())
+        actual = float(daily[so_far].sum()) if cut >= period_start else 0.0
         history = daily[(first - start).days :].tolist() if future else []
         return actual, project(history, first, future)
 
     num_actual, num = sum_forecast(expr.numerator)
+    actual = None
+    if cut >= period_start and present[so_far].any():
+        actual = Actual(num_actual, None, num_actual)
     num_total = num_actual + num.total
     num_low = max(num_total - Z * num.sd, 0.0)
     num_high = num_total + Z * num.sd
     if not expr.denominator:
-        return Forecast(num_total, num_low, num_high, num.method)
+        return Forecast(num_total, num_low, num_high, num.method), actual
     den_actual, den = sum_forecast(expr.denominator)
+    if actual is not None:
+        actual = Actual(num_actual, den_actual, num_actual / den_actual if den_actual else None)
     den_total = den_actual + den.total
     if den_total == 0:
-        return Forecast(None, None, None, den.method)
+        return Forecast(None, None, None, den.method), actual
     value = num_total / den_total
     rel_num = num.sd / num_total if num_total else 0.0
     rel_den = den.sd / den_total
     spread = Z * value * math.sqrt(rel_num**2 + rel_den**2)
-    return Forecast(value, max(value - spread, 0.0), value + spread, num.method)
+    return Forecast(value, max(value - spread, 0.0), value + spread, num.method), actual

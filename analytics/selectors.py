@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -101,13 +103,52 @@ def kpi_series(
 # source): the scope's campaigns and the formula's metrics are resolved to ids first, so the
 # database descends the key once per campaign for the date range instead of scanning every
 # fact (three days of a weekly KPI over 1,000,000 facts: 48 ms -> 4.6 ms, EXPLAIN ANALYZE on
-# PostgreSQL). A larger scope is read through a subquery (SQLite limits a statement's
-# variables).
+# PostgreSQL), and sums per campaign, which Python adds up per currency (no join to plan). A
+# larger scope is read through a subquery (SQLite limits a statement's variables).
 MAX_LISTED_CAMPAIGNS = 5000
+
+_shared: ContextVar[dict[Any, Any] | None] = ContextVar("kpi_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within the block, the metric catalogue and each scope's campaigns are read once: a board
+    of many KPIs asks for the same ones again and again."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _once(key: Any, read: Callable[[], Any]) -> Any:
+    memo = _shared.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def metric_catalogue() -> dict[str, int]:
+    """Every metric key with its id."""
+    return _once("metrics", lambda: dict(Metric.objects.values_list("key", "pk")))
 
 
 def metric_ids(keys: Iterable[str]) -> dict[str, int]:
-    return dict(Metric.objects.filter(key__in=list(keys)).values_list("key", "pk"))
+    catalogue = metric_catalogue()
+    return {key: catalogue[key] for key in keys if key in catalogue}
+
+
+def scope_campaigns(kpi: Kpi) -> dict[int, str]:
+    """The campaigns of the KPI's scope, each with its currency."""
+    from .services.kpis import scope_filter
+
+    scope = scope_filter(kpi)
+    return _once(
+        ("campaigns", tuple(sorted(scope.items()))),
+        lambda: dict(Campaign.objects.filter(**scope).values_list("pk", "currency")),
+    )
 
 
 def scope_facts(
@@ -116,11 +157,13 @@ def scope_facts(
     """The facts of the metrics ``ids`` over the campaigns of the KPI's scope (in ``currency``)."""
     from .services.kpis import scope_filter
 
-    campaigns = Campaign.objects.filter(**scope_filter(kpi))
-    if currency is not None:
-        campaigns = campaigns.filter(currency=currency)
-    listed = list(campaigns.values_list("pk", flat=True)[: MAX_LISTED_CAMPAIGNS + 1])
-    within: Any = campaigns.values("pk") if len(listed) > MAX_LISTED_CAMPAIGNS else listed
+    campaigns = scope_campaigns(kpi)
+    listed = [pk for pk, cur in campaigns.items() if currency is None or cur == currency]
+    within: Any = listed
+    if len(listed) > MAX_LISTED_CAMPAIGNS:
+        within = Campaign.objects.filter(**scope_filter(kpi)).values("pk")
+        if currency is not None:
+            within = within.filter(currency=currency)
     return MetricFact.objects.filter(campaign_id__in=within, metric_id__in=list(ids))
 
 
@@ -129,7 +172,7 @@ def kpi_actual(*, kpi: Kpi, date_from: date, date_to: date) -> dict[str, KpiRead
     a ratio of sums per campaign currency. Currencies without facts are absent."""
     from .services.kpis import parse_expression
 
-    expr = parse_expression(kpi.expression)
+    expr = parse_expression(kpi.expression, known_keys=metric_catalogue())
     ids = metric_ids(expr.metric_keys)
 
     def total(keys: Iterable[str]) -> Sum:
@@ -138,19 +181,24 @@ def kpi_actual(*, kpi: Kpi, date_from: date, date_to: date) -> dict[str, KpiRead
 
     facts = scope_facts(kpi, ids.values()).filter(date__gte=date_from, date__lte=date_to)
     rows = (
-        facts.values("campaign__currency")
+        facts.values("campaign_id")
         .annotate(num=total(expr.numerator), den=total(expr.denominator))
         .order_by()
     )
-    readings = {}
+    currency_of = scope_campaigns(kpi)
+    sums: dict[str, list[float]] = {}
     for row in rows:
-        numerator = float(row["num"] or 0.0)
+        both = sums.setdefault(currency_of[row["campaign_id"]], [0.0, 0.0])
+        both[0] += float(row["num"] or 0.0)
+        both[1] += float(row["den"] or 0.0)
+    readings = {}
+    for currency, (numerator, den) in sums.items():
         if expr.denominator:
-            denominator: float | None = float(row["den"] or 0.0)
-            value = numerator / denominator if denominator else None
+            denominator: float | None = den
+            value = numerator / den if den else None
         else:
             denominator, value = None, numerator
-        readings[row["campaign__currency"]] = KpiReading(numerator, denominator, value)
+        readings[currency] = KpiReading(numerator, denominator, value)
     return readings
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from analytics.selectors import shared_reads
+
 from .models import (
     OPEN_STATUSES,
     Action,
@@ -235,7 +237,8 @@ def build_agenda(
         _incident_figures(i)
         for i in incidents_in_period(user=user, date_from=review.period_start, date_to=as_of)
     ]
-    entries = [_kpi_entry(p, review, as_of, incidents) for p in kpis_in_scope(review)]
+    with shared_reads():  # the catalogue and each scope's campaigns once for every KPI
+        entries = [_kpi_entry(p, review, as_of, incidents) for p in kpis_in_scope(review)]
     entries += _anomaly_entries(user, review, as_of)
     entries += [Entry(AgendaKind.INCIDENT, str(i["id"]), i["title"], i) for i in incidents]
     entries += _plan_entries(user, review, as_of)

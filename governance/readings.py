@@ -90,7 +90,7 @@ def read_kpi(
 
     ``as_of`` is the last day whose data counts (yesterday's data by default is today's page).
     """
-    from analytics.forecast import forecast_period
+    from analytics.forecast import forecast_with_actual
 
     as_of = as_of or timezone.localdate()
     target = target or target_for(profile, as_of)
@@ -100,18 +100,18 @@ def read_kpi(
         return KpiReading(
             profile, None, currency, None, None, as_of, None, None, None, None, "", Status.UNKNOWN
         )
-    cut = min(as_of, target.period_end)
-    so_far = (
-        actual(kpi=kpi, date_from=target.period_start, date_to=cut, currency=currency)
-        if cut >= target.period_start
-        else None
-    )
-    forecast = forecast_period(
+    # the actual so far comes from the forecast's own read of the facts
+    forecast, so_far_sums = forecast_with_actual(
         kpi=kpi,
         period_start=target.period_start,
         period_end=target.period_end,
         as_of=as_of,
         currency=currency,
+    )
+    so_far = (
+        Reading(so_far_sums.numerator, so_far_sums.denominator, so_far_sums.value)
+        if so_far_sums is not None
+        else None
     )
     status = evaluate(profile.direction, target_spec(target), forecast.value)
     return KpiReading(
@@ -132,10 +132,13 @@ def read_kpi(
 
 def kpi_board(*, user: Any, as_of: datetime.date | None = None) -> list[KpiReading]:
     """Every KPI the user may see with its current status, worst first."""
+    from analytics.selectors import shared_reads
+
     from .selectors import kpi_profiles_for
 
     order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2, Status.UNKNOWN: 3}
     profiles = kpi_profiles_for(user=user).prefetch_related("targets")
-    readings = [read_kpi(profile=p, as_of=as_of) for p in profiles]
+    with shared_reads():  # the catalogue and each scope's campaigns once for the whole board
+        readings = [read_kpi(profile=p, as_of=as_of) for p in profiles]
     readings.sort(key=lambda r: (order[r.status], r.profile.kpi.key))
     return readings

@@ -82,3 +82,46 @@ def test_ratio_with_a_zero_denominator_forecast_has_no_value(teams):
         as_of=date(2026, 9, 20),
     )
     assert forecast.value is None and forecast.low is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("period", "as_of"),
+    [
+        ((date(2026, 10, 1), date(2026, 10, 31)), date(2026, 10, 15)),  # in progress
+        ((date(2026, 10, 1), date(2026, 10, 31)), date(2026, 11, 20)),  # finished
+        ((date(2026, 12, 1), date(2026, 12, 31)), date(2026, 11, 20)),  # not started
+        ((date(2027, 1, 1), date(2027, 1, 31)), date(2027, 1, 20)),  # no facts yet
+    ],
+)
+@pytest.mark.parametrize("expression", ["conversions", "cost / conversions"])
+def test_the_actual_read_with_the_forecast_is_kpi_actual(
+    linear_campaign, teams, period, as_of, expression
+):
+    """The KPI board takes the actual so far from the forecast's read: it must be what
+    ``kpi_actual`` reads on its own, in the forecast's currency, or None where it has none."""
+    from analytics.forecast import forecast_with_actual
+    from analytics.selectors import kpi_actual
+
+    usd = make_campaign(teams["digital-marketing"], "usd", currency="USD")
+    put_facts([(usd, date(2026, 10, 5), "conversions", 7), (usd, date(2026, 10, 5), "cost", 70)])
+    kpi = create_kpi(key="k", name="K", expression=expression, granularity="month")
+    start, end = period
+    forecast, actual = forecast_with_actual(
+        kpi=kpi, period_start=start, period_end=end, as_of=as_of, currency="JPY"
+    )
+    assert forecast == forecast_period(
+        kpi=kpi, period_start=start, period_end=end, as_of=as_of, currency="JPY"
+    )
+    cut = min(as_of, end)
+    expected = (
+        kpi_actual(kpi=kpi, date_from=start, date_to=cut).get("JPY") if cut >= start else None
+    )
+    if expected is None:
+        assert actual is None
+    else:
+        assert actual is not None
+        assert (actual.numerator, actual.denominator) == pytest.approx(
+            (expected.numerator, expected.denominator)
+        )
+        assert actual.value == pytest.approx(expected.value)
