@@ -81,7 +81,7 @@ def report_pages(
             f"{page['queries']} at {fmt(sizes['main'])} facts vs {before['queries']} at "
             f"{fmt(sizes['pages_small'])} facts ({'same' if same else 'DIFFERENT'}); "
             f"HTTP {page['status']}; {fmt(sizes['incidents'])} vs "
-            f"{fmt(sizes['incidents_small'])} incidents",
+            f"{fmt(sizes['incidents_small'])} incidents; {sizes['kpis']} KPIs with a target",
             "<= 5",
             seconds=page["median_ms"] / 1000,
             queries=page["queries"],

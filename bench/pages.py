@@ -3,6 +3,7 @@ their query counts at small and large data."""
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 from typing import Any
@@ -38,16 +39,47 @@ def available_pages() -> dict[str, str]:
     return found
 
 
-def measure(requests: int) -> dict[str, Any]:
+def seed_kpi_board(today: dt.date) -> int:
+    """The demo's KPI definitions adopted by digital-marketing, each with a target for the week
+    of ``today``: the overview's governance panel and the KPI list read each one's actual so far
+    and its forecast (over 1,000,000 facts). Returns how many KPIs have a target."""
+    from django.contrib.auth import get_user_model
+
+    from analytics.models import Kpi
+    from bench.recompute import seed_kpis
+    from governance.models import KpiProfile
+    from governance.periods import week_of
+    from governance.services.kpis import adopt_kpi, set_target
+    from mops.models import Team
+
+    seed_kpis()
+    team = Team.objects.get(slug="digital-marketing")
+    owner = get_user_model().objects.get(username="manager")
+    monday, sunday = week_of(today)
+    for kpi in Kpi.objects.filter(is_active=True):
+        profile = KpiProfile.objects.filter(kpi=kpi).first()
+        profile = profile or adopt_kpi(kpi=kpi, team=team, owner=owner, direction="higher")
+        if not profile.targets.filter(period_start=monday).exists():
+            set_target(profile=profile, period_start=monday, period_end=sunday, value=100)
+    return KpiProfile.objects.filter(targets__period_start=monday).count()
+
+
+def measure(requests: int, today: dt.date) -> dict[str, Any]:
     """{"bare_ms", pages: {name: {"median_ms", "queries", "status"}}} for the admin user (who
-    sees every team's data)."""
+    sees every team's data), with the clock at noon of ``today`` (the day after the generated
+    data's last day, so the KPI board reads a week with facts in it)."""
+    import time_machine
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     out: dict[str, Any] = {"pages": {}}
-    with override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES):
+    noon = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+    with (
+        time_machine.travel(noon, tick=True),
+        override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES),
+    ):
         client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
         client.force_login(get_user_model().objects.get(username="admin"))
 
@@ -78,19 +110,17 @@ def measure(requests: int) -> dict[str, Any]:
     return out
 
 
-def seed_incidents(total: int) -> int:
+def seed_incidents(total: int, today: dt.date) -> int:
     """Incidents of the digital-marketing team until there are ``total`` (most of them closed,
-    one in ten open), visible to the team; 0 when operations has no incidents yet."""
+    one in ten open, the latest an hour before noon of ``today``), visible to the team; 0 when
+    operations has no incidents yet."""
     try:
         from operations.models import Incident
     except ImportError:
         return 0
-    import datetime as dt
-
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
-    from django.utils import timezone
     from guardian.models import GroupObjectPermission
 
     from mops.models import Team
@@ -98,7 +128,7 @@ def seed_incidents(total: int) -> int:
     team = Team.objects.get(slug="digital-marketing")
     have = Incident.objects.count()
     states = ["closed"] * 6 + ["resolved"] * 3 + ["triggered"]
-    now = timezone.now()
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)  # the clock of measure()
     new = [
         Incident(
             title=f"Bench incident {i:05d}",
