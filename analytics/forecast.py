@@ -31,6 +31,8 @@ import numpy as np
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from .selectors import KpiReading, metric_catalogue, metric_ids, scope_campaigns, scope_facts
+
 WINDOW_DAYS = 28
 MIN_TREND_DAYS = 14
 Z = 1.96
@@ -91,8 +93,6 @@ def project(history: Sequence[float], first_day: date, future: Sequence[date]) -
 
 def default_currency(kpi: Any) -> str:
     """The currency of most campaigns in the KPI's scope (JPY when the scope is empty)."""
-    from .selectors import scope_campaigns
-
     counts = Counter(scope_campaigns(kpi).values())
     return min(counts, key=lambda currency: (-counts[currency], currency)) if counts else "JPY"
 
@@ -103,8 +103,6 @@ def _daily_by_key(
     """Daily sums per metric key from ``start`` to ``end`` (0 where there are no facts), and
     which days have any fact, in one query over the fact table's key
     (``analytics.selectors.scope_facts``)."""
-    from .selectors import scope_facts
-
     days = max((end - start).days + 1, 0)
     series = {key: np.zeros(days) for key in ids}
     present = np.zeros(days, dtype=bool)
@@ -125,15 +123,6 @@ def _daily_by_key(
     return series, present
 
 
-@dataclass(frozen=True)
-class Actual:
-    """The KPI's sums from the period start to ``as_of`` in the forecast's currency."""
-
-    numerator: float
-    denominator: float | None
-    value: float | None
-
-
 def forecast_period(
     *, kpi: Any, period_start: date, period_end: date, as_of: date, currency: str | None = None
 ) -> Forecast:
@@ -149,10 +138,9 @@ def forecast_period(
 
 def forecast_with_actual(
     *, kpi: Any, period_start: date, period_end: date, as_of: date, currency: str | None = None
-) -> tuple[Forecast, Actual | None]:
+) -> tuple[Forecast, KpiReading | None]:
     """``forecast_period`` and, from the same read, the actual so far (None: no facts in that
     currency from the period start to ``as_of``, or the period has not started)."""
-    from .selectors import metric_catalogue, metric_ids
     from .services.kpis import parse_expression
 
     expr = parse_expression(kpi.expression, known_keys=metric_catalogue())
@@ -182,7 +170,7 @@ def forecast_with_actual(
     num_actual, num = sum_forecast(expr.numerator)
     actual = None
     if cut >= period_start and present[so_far].any():
-        actual = Actual(num_actual, None, num_actual)
+        actual = KpiReading(num_actual, None, num_actual)
     num_total = num_actual + num.total
     num_low = max(num_total - Z * num.sd, 0.0)
     num_high = num_total + Z * num.sd
@@ -190,7 +178,7 @@ def forecast_with_actual(
         return Forecast(num_total, num_low, num_high, num.method), actual
     den_actual, den = sum_forecast(expr.denominator)
     if actual is not None:
-        actual = Actual(num_actual, den_actual, num_actual / den_actual if den_actual else None)
+        actual = KpiReading(num_actual, den_actual, num_actual / den_actual if den_actual else None)
     den_total = den_actual + den.total
     if den_total == 0:
         return Forecast(None, None, None, den.method), actual
