@@ -121,7 +121,12 @@ def shared_reads() -> Iterator[None]:
         _shared.reset(token)
 
 
-def _once(key: Any, read: Callable[[], Any]) -> Any:
+def in_shared_reads() -> bool:
+    return _shared.get() is not None
+
+
+def read_once(key: Any, read: Callable[[], Any]) -> Any:
+    """``read()``, remembered under ``key`` for the rest of a ``shared_reads()`` block."""
     memo = _shared.get()
     if memo is None:
         return read()
@@ -132,7 +137,7 @@ def _once(key: Any, read: Callable[[], Any]) -> Any:
 
 def metric_catalogue() -> dict[str, int]:
     """Every metric key with its id."""
-    return _once("metrics", lambda: dict(Metric.objects.values_list("key", "pk")))
+    return read_once("metrics", lambda: dict(Metric.objects.values_list("key", "pk")))
 
 
 def metric_ids(keys: Iterable[str]) -> dict[str, int]:
@@ -145,7 +150,7 @@ def scope_campaigns(kpi: Kpi) -> dict[int, str]:
     from .services.kpis import scope_filter
 
     scope = scope_filter(kpi)
-    return _once(
+    return read_once(
         ("campaigns", tuple(sorted(scope.items()))),
         lambda: dict(Campaign.objects.filter(**scope).values_list("pk", "currency")),
     )

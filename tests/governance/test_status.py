@@ -148,3 +148,38 @@ def test_band_targets_need_both_ends(setup):
     with pytest.raises(ValidationError) as err:
         set_target(profile=profile, period_start=WEEK[0], period_end=WEEK[1], low=0.03, high=0.01)
     assert "high" in err.value.message_dict
+
+
+@pytest.mark.django_db
+def test_the_board_reads_each_kpi_as_it_reads_alone(world, django_assert_max_num_queries):
+    """The board shares its reads (catalogue, campaigns, one read of every metric per scope,
+    currency and window); each reading must be the one ``read_kpi`` makes on its own."""
+    from governance.readings import kpi_board
+    from governance.selectors import kpi_profiles_for
+
+    manager = world["users"]["manager"]
+    ctr = make_kpi("ctr", "clicks / impressions", team=world["team"], owner=manager)
+    set_target(profile=ctr, period_start=WEEK[0], period_end=WEEK[1], value=0.1)
+    monthly = make_kpi("cost_m", "cost", team=world["team"], owner=manager, granularity="month")
+    set_target(
+        profile=monthly,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+        value=1,
+    )
+    alone = {
+        p.kpi.key: read_kpi(profile=p, as_of=TODAY)
+        for p in kpi_profiles_for(user=manager).prefetch_related("targets")
+    }
+    with django_assert_max_num_queries(8):  # profiles, targets, catalogue, campaigns, 2 windows…
+        board = kpi_board(user=manager, as_of=TODAY)
+    assert len(board) == len(alone) == 4
+    for reading in board:
+        expected = alone[reading.kpi.key]
+        assert reading.status == expected.status
+        assert reading.actual == expected.actual
+        assert (reading.forecast, reading.forecast_low, reading.forecast_high) == (
+            expected.forecast,
+            expected.forecast_low,
+            expected.forecast_high,
+        )
