@@ -14,7 +14,7 @@ Six practices, each a share of what the team has, turned into a CMMI-style level
 
 A team's level is its lowest practice level, as in CMMI's staged levels: an organisation is at
 level 3 when every practice is. A practice with nothing to judge (no tools, no KPIs…) is shown
-as "no evidence" and does not count. Everything is read as the user may see it, in six queries
+as "no evidence" and does not count. Everything is read as the user may see it, in seven queries
 whatever the number of teams.
 """
 
