@@ -7,13 +7,14 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
-        from mops.registry import Panel, api_routes, demo_seeders, overview_panels
+        from mops.registry import Panel, api_routes, demo_seeders, overview_panels, tool_sections
         from mops.roles import register_role_permissions
 
         from . import roles
         from .api import views as api
         from .demo import seed_governance
         from .overview import feedback_for_operations_panel, governance_panel
+        from .views.skills import tool_skills_section
 
         register_role_permissions("governance", roles.ROLE_PERMISSIONS)
         overview_panels.register(
@@ -23,6 +24,7 @@ class GovernanceConfig(AppConfig):
             "governance.feedback_ops",
             Panel(feedback_for_operations_panel, frozenset({"overview", "operations"})),
         )
+        tool_sections.register("governance.skills", tool_skills_section)
         # After analytics' seeder (apps are ready in INSTALLED_APPS order): KPIs and facts exist.
         demo_seeders.register("governance", seed_governance)
         api_routes.register("strategies", (api.StrategyViewSet, "strategy"))

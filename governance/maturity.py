@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -37,8 +37,8 @@ from mops.models import Team
 from operations.models import ToolLifecycle
 from operations.selectors.inventory import tools_for, with_flags
 
-from .models import CAPABLE, ActionStatus, Cadence, ReviewCadence, ReviewState
-from .selectors import actions_for, kpi_profiles_for, reviews_for, skills_for
+from .models import ActionStatus, Cadence, ReviewCadence, ReviewState
+from .selectors import actions_for, capable_members, kpi_profiles_for, reviews_for, skills_for
 
 # A share of at least this much reaches the level (checked from the top).
 LEVEL_FLOORS = ((5, 0.9), (4, 0.75), (3, 0.5), (2, 0.25), (1, 0.0))
@@ -257,15 +257,10 @@ def _actions(user: Any, today: datetime.date) -> Tally:
 
 
 def _skills(user: Any) -> Tally:
-    capable = Count(
-        "ratings",
-        filter=Q(ratings__level__gte=CAPABLE, ratings__user__team_memberships__team=F("team")),
-        distinct=True,
-    )
     rows = (
         skills_for(user=user)
         .select_related(None)
-        .annotate(capable=capable)
+        .annotate(capable=capable_members())
         .order_by()
         .values_list("team_id", "capable")
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -188,6 +188,20 @@ def feedback_for(*, user: Any, action: str = "view") -> QuerySet[Any]:
 
 def skills_for(*, user: Any, action: str = "view") -> QuerySet[Skill]:
     return restrict(Skill.objects.select_related("team", "tool"), user, action)
+
+
+def capable_members() -> Count:
+    """Per skill: its team's current members who can do it alone (level 3 or more)."""
+    return Count(
+        "ratings",
+        filter=Q(ratings__level__gte=CAPABLE, ratings__user__team_memberships__team=F("team")),
+        distinct=True,
+    )
+
+
+def skills_of_tool(*, user: Any, tool: Any) -> QuerySet[Skill]:
+    """The skills (of the teams the user may see) that name ``tool``, each with ``capable``."""
+    return skills_for(user=user).filter(tool=tool).annotate(capable=capable_members())
 
 
 @dataclass

@@ -52,6 +52,9 @@ def panels_on(page: str, request: Any) -> list[dict[str, Any]]:
     ]
 
 
+# key -> callable(request, tool) -> dict(template=..., ...) or None: sections other apps add to
+# a tool's page (governance: the skills that name the tool)
+tool_sections = Registry("tool_sections")
 # key -> callable(*, start, end, scope) -> list of spans for charts
 chart_annotations = Registry("chart_annotations")
 # key -> callable(*, stdout) -> None; run by seed_demo in registration order

@@ -72,7 +72,11 @@ def skills(request: HttpRequest) -> HttpResponse:
 def skill_create(request: HttpRequest) -> HttpResponse:
     require_perm(request, "governance.add_skill")
     team = _teams(request).filter(slug=request.GET.get("team", "")).first()
-    form = SkillForm(request.POST or None, user=request.user, initial={"team": team})
+    form = SkillForm(
+        request.POST or None,
+        user=request.user,
+        initial={"team": team, "tool": request.GET.get("tool") or None},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             skill = create_skill(team=form.cleaned_data["team"], **_fields(form))
@@ -148,3 +152,19 @@ def member_skills(request: HttpRequest, team_slug: str, user_pk: int) -> HttpRes
         heading=_("Skills of %(name)s in %(team)s") % {"name": name, "team": team.name},
         crumbs=_crumbs(team),
     )
+
+
+def tool_skills_section(request: HttpRequest, tool: Any) -> dict[str, Any] | None:
+    """On a tool's page: the skills that name it and how many can do each alone (registered in
+    ``mops.registry.tool_sections``). Nothing for those who may not read skills."""
+    user = request.user
+    if not user.has_perm("governance.view_skill"):
+        return None
+    skills = list(selectors.skills_of_tool(user=user, tool=tool).order_by("team__name", "name"))
+    can_add = user.has_perm("governance.add_skill") and tool.team_id is not None
+    if not skills and not can_add:
+        return None
+    add_url = ""
+    if can_add:
+        add_url = reverse("governance:skill_create") + f"?team={tool.team.slug}&tool={tool.pk}"
+    return {"template": "governance/_tool_skills.html", "skills": skills, "add_url": add_url}

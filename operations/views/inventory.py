@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from mops.forms import add_service_errors
 from mops.models import Team
 from mops.permissions import can
+from mops.registry import tool_sections
 from mops.selectors import history_of
 
 from ..models import CheckState, Integration, ToolAssignment, ToolCategory, ToolLifecycle
@@ -124,6 +125,9 @@ def tool_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": can_change,
         "history": history_of(tool),
         "down": CheckState.DOWN,
+        "sections": [
+            section for build in tool_sections.values() if (section := build(request, tool))
+        ],
     }
     if can_change:
         context["assignment_form"] = AssignmentForm()

@@ -170,3 +170,31 @@ def test_the_matrix_query_count_does_not_grow(org, client, team_skills, django_a
     with django_assert_num_queries(len(before)):
         response = client.get(MATRIX)
     assert response.content.decode().count("data-skill=") == 7
+
+
+@pytest.mark.django_db
+def test_a_tools_page_shows_the_skills_that_name_it(client, team_skills):
+    from mops.permissions import grant_team_access
+    from operations.models import Tool
+
+    team = team_skills["team"]
+    ads = Tool.objects.create(team=team, name="Google Ads", category="ad_platform")
+    grant_team_access(team, ads)
+    bidding = team_skills["bidding"]
+    bidding.tool = ads
+    bidding.save()
+    client.force_login(team_skills["marketer"])
+    html = client.get(ads.get_absolute_url()).content.decode()
+    assert f'data-skill="{bidding.pk}"' in html and "2 people can do it alone" in html
+    rate_member(member=team_skills["manager"], levels={bidding: 1}, by=None)
+    html = client.get(ads.get_absolute_url()).content.decode()
+    assert 'class="badge red"' in html and "1 person can do it alone" in html
+    # a manager without any skill on the tool is offered to add one, with the tool chosen
+    other = Tool.objects.create(team=team, name="GA4", category="analytics")
+    grant_team_access(team, other)
+    client.force_login(team_skills["manager"])
+    html = client.get(other.get_absolute_url()).content.decode()
+    add = reverse("governance:skill_create") + f"?team={team.slug}&amp;tool={other.pk}"
+    assert add in html
+    form = client.get(add.replace("&amp;", "&")).context["form"]
+    assert str(form["tool"].value()) == str(other.pk)
