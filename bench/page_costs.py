@@ -11,13 +11,10 @@ the page can get without fewer queries.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import statistics
 import time
 from typing import Any
-
-import time_machine
 
 from bench import data, env
 
@@ -78,20 +75,10 @@ def main() -> None:
     args = parser.parse_args()
     env.production_environment(env.bench_url(os.environ.get("DATABASE_URL")))
     env.setup_django(migrate=False)
-    from django.contrib.auth import get_user_model
-    from django.test import Client, override_settings
+    from bench.pages import day_after_data, reading_pages
 
-    from bench.pages import STORAGES
-
-    # the clock of the pages benchmark: noon the day after the generated data's last day
-    today = data.FIRST_DAY + dt.timedelta(days=data.shape_for(1_000_000).days)
-    noon = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
-    with (
-        time_machine.travel(noon, tick=True),
-        override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES),
-    ):
-        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
-        client.force_login(get_user_model().objects.get(username="admin"))
+    # as the pages benchmark reads them (its full size)
+    with reading_pages(day_after_data(data.shape_for(1_000_000))) as client:
         for url in args.urls:
             c = page_costs(url, client)
             print(

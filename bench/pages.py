@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 # (figure name, URL names to try): a page is measured when one of its names exists.
@@ -21,6 +23,35 @@ STORAGES = {
     # static URLs without the collected manifest (not needed to time the server side)
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+def day_after_data(shape: Any) -> dt.date:
+    """The day the pages are read: the day after the generated data's last day, so the KPI
+    board reads a week with facts in it."""
+    from bench import data
+
+    return data.FIRST_DAY + dt.timedelta(days=shape.days)
+
+
+def noon(today: dt.date) -> dt.datetime:
+    return dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+
+
+@contextmanager
+def reading_pages(today: dt.date) -> Iterator[Any]:
+    """A test client logged in as the admin user (who sees every team's data), with the clock
+    at noon of ``today``, the bench URLs and plain static-file storage."""
+    import time_machine
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    with (
+        time_machine.travel(noon(today), tick=True),
+        override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES),
+    ):
+        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username="admin"))
+        yield client
 
 
 def available_pages() -> dict[str, str]:
@@ -65,24 +96,13 @@ def seed_kpi_board(today: dt.date) -> int:
 
 
 def measure(requests: int, today: dt.date) -> dict[str, Any]:
-    """{"bare_ms", pages: {name: {"median_ms", "queries", "status"}}} for the admin user (who
-    sees every team's data), with the clock at noon of ``today`` (the day after the generated
-    data's last day, so the KPI board reads a week with facts in it)."""
-    import time_machine
-    from django.contrib.auth import get_user_model
+    """{"bare_ms", pages: {name: {"median_ms", "queries", "status"}}}, read as in
+    ``reading_pages(today)``."""
     from django.db import connection
-    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     out: dict[str, Any] = {"pages": {}}
-    noon = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
-    with (
-        time_machine.travel(noon, tick=True),
-        override_settings(ROOT_URLCONF="bench.urls", STORAGES=STORAGES),
-    ):
-        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
-        client.force_login(get_user_model().objects.get(username="admin"))
-
+    with reading_pages(today) as client:
         urls = {"bare": "/bench/bare/", **available_pages()}
         for url in urls.values():
             client.get(url)  # warm caches, template loading, first-query plans
@@ -128,7 +148,7 @@ def seed_incidents(total: int, today: dt.date) -> int:
     team = Team.objects.get(slug="digital-marketing")
     have = Incident.objects.count()
     states = ["closed"] * 6 + ["resolved"] * 3 + ["triggered"]
-    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)  # the clock of measure()
+    now = noon(today)  # the clock of measure()
     new = [
         Incident(
             title=f"Bench incident {i:05d}",

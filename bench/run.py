@@ -12,7 +12,6 @@ same in ``bench/results/latest.json``. Targets are printed for information; noth
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -109,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if "pages" in only:
         from bench import pages
 
-        # the pages are read the day after the generated data's last day
-        pages_today = data.FIRST_DAY + dt.timedelta(days=shape.days)
+        pages_today = pages.day_after_data(shape)
         small = data.frame(data.shape_for(sizes["pages_small"]))
         loads.load(data.long_csv(small), "small.csv")
         sizes["incidents_small"] = pages.seed_incidents(10, pages_today)

@@ -48,6 +48,11 @@ class KpiReading:
     def kpi(self) -> Any:
         return self.profile.kpi
 
+    @property
+    def actual_value(self) -> float | None:
+        """The actual so far (None before any fact of the period, or without a target)."""
+        return self.actual.value if self.actual is not None else None
+
 
 def target_spec(target: KpiTarget | None) -> TargetSpec | None:
     if target is None:

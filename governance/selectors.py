@@ -227,6 +227,7 @@ class SkillMatrix:
 
 def skill_matrix(*, user: Any, team: Team) -> SkillMatrix:
     """Three queries: the team's skills the user may see, its members, their ratings."""
+    # the team is known: only the tool is joined
     skills = list(
         skills_for(user=user).filter(team=team).select_related(None).select_related("tool")
     )

@@ -18,13 +18,9 @@ register = template.Library()
 
 @register.simple_tag
 def kpi_value(value: float | None, display_format: str = "number", currency: str = "JPY") -> str:
-    """A KPI value as people read it (money in its currency, percentages, ratios, “—” for n/a).
-
-    A reading with no actual yet arrives as "" (the template's ``r.actual.value`` on None)."""
+    """A KPI value as people read it (money in its currency, percentages, ratios, “—” for n/a)."""
     from analytics.formatting import format_value
 
-    if value == "":
-        value = None
     return format_value(value, display_format or "number", currency=currency or "JPY")
 
 

@@ -20,10 +20,11 @@ from mops.forms import add_service_errors
 from mops.models import Team
 
 from .. import selectors
-from ..forms import MemberSkillsForm, SkillForm, teams_of
+from ..forms import teams_of
 from ..models import SkillLevel, SkillRating
 from ..services.skills import create_skill, delete_skill, rate_member, update_skill
 from .common import form_page, require_perm
+from .skill_forms import MemberSkillsForm, SkillForm
 
 
 def _matrix_url(team: Team) -> str:
@@ -136,16 +137,15 @@ def member_skills(request: HttpRequest, team_slug: str, user_pk: int) -> HttpRes
     ratings = SkillRating.objects.filter(user=member, skill__in=skills)
     levels = dict(ratings.values_list("skill_id", "level"))
     form = MemberSkillsForm(request.POST or None, skills=skills, levels=levels)
+    name = member.get_full_name() or member.get_username()
     if request.method == "POST" and form.is_valid():
         try:
             rate_member(member=member, levels=form.levels(), by=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            name = member.get_full_name() or member.get_username()
             messages.success(request, _("Skills of %(name)s saved.") % {"name": name})
             return redirect(_matrix_url(team))
-    name = member.get_full_name() or member.get_username()
     return form_page(
         request,
         form,

@@ -1,5 +1,6 @@
 """Operations (運用) models, split by topic; import them from ``operations.models``."""
 
+from .check_records import CheckResult, Flip, Ping, PingKind, ResultStatus
 from .incidents import (
     OPEN_STATES,
     EventKind,
@@ -22,16 +23,7 @@ from .inventory import (
     ToolLifecycle,
 )
 from .maintenance import MaintenanceStatus, MaintenanceWindow
-from .monitoring import (
-    Check,
-    CheckKind,
-    CheckResult,
-    CheckState,
-    Flip,
-    Ping,
-    PingKind,
-    ResultStatus,
-)
+from .monitoring import Check, CheckKind, CheckState
 from .notifications import (
     ChannelKind,
     EscalationPolicy,

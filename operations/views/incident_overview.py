@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import OPEN_STATES, Incident
-from ..selectors.incidents import severity_policies, triage_counts, triage_rows
+from ..selectors.incidents import severity_policies
+from ..selectors.triage import triage_counts, triage_rows
 
 
 def open_incidents_panel(request: HttpRequest) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ from mops.selectors import teams_for
 
 from ..models import Severity, Tool
 from ..selectors import incidents as sel
+from ..selectors import triage as board
 from ..services import incidents as svc
 from .triage_rows import BoardRows
 
@@ -50,7 +51,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     policies = sel.severity_policies()
-    rows = sel.triage_rows(user=request.user, now=now, policies=policies, **filters)
+    rows = board.triage_rows(user=request.user, now=now, policies=policies, **filters)
     query = urlencode(
         {
             k: v
@@ -67,9 +68,9 @@ def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, A
             query=query, user=request.user, csrf_input=csrf_input(request), now=now
         ).render(rows),
         "query": query,
-        "counts": sel.triage_counts(user=request.user, now=now, policies=policies, **filters),
-        "grid": sel.check_grid(user=request.user, team=filters["team"], tool=filters["tool"]),
-        "events": sel.recent_events(user=request.user),
+        "counts": board.triage_counts(user=request.user, now=now, policies=policies, **filters),
+        "grid": board.check_grid(user=request.user, team=filters["team"], tool=filters["tool"]),
+        "events": board.recent_events(user=request.user),
         "board_url": reverse("operations:triage_board") + (f"?{query}" if query else ""),
     }
 

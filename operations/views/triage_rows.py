@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from mops.reverse_many import url_for_each
 
 from ..models import IncidentState, Severity
-from ..selectors.incidents import TriageRow
+from ..selectors.triage import TriageRow
 from ..templatetags.incident_tags import severity_badge, state_badge
 
 ACTIONS = ("acknowledge", "assign-to-me", "resolve")

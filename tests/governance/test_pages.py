@@ -158,7 +158,7 @@ def test_kpi_trend_draws_the_incident_that_affected_it(client, world):
 
 
 def test_a_kpi_without_facts_in_its_target_period_shows_a_dash(client, world, today):
-    """Its actual is None; the board used to fail formatting it (HTTP 500)."""
+    """Its actual is None; the board used to pass "" for it and fail formatting it (HTTP 500)."""
     from governance.services.kpis import set_target
 
     from .conftest import WEEK, make_kpi

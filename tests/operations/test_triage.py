@@ -15,7 +15,7 @@ from guardian.models import GroupObjectPermission
 
 from mops.permissions import grant_team_access
 from operations.models import Check, Incident, IncidentEvent
-from operations.selectors.incidents import TRIAGE_LIMIT, triage_rows
+from operations.selectors.triage import TRIAGE_LIMIT, triage_rows
 
 from .incident_support import S, make_incident, make_tool, severity_policy
 
@@ -229,7 +229,7 @@ def test_incident_list_query_count_is_the_same_for_10_and_1000_incidents(
 @pytest.mark.django_db
 def test_overdue_count_uses_the_teams_own_policy_else_the_default(org, board_data):
     """The counter is computed in SQL; it must agree with ``ack_deadline`` row by row."""
-    from operations.selectors.incidents import triage_counts
+    from operations.selectors.triage import triage_counts
 
     ops_team, other_team = org["teams"][S], org["teams"]["digital-marketing"]
     severity_policy(ops_team, "sev1", ack=60, after=60)  # overrides the default 5 minutes

@@ -1,0 +1,185 @@
+"""The triage board's reads: the most urgent open incidents, their counts, checks by tool and
+the recent events, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mops.permissions import restrict
+
+from ..models import (
+    OPEN_STATES,
+    Check,
+    CheckState,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Severity,
+    Tool,
+)
+from ..models.incidents import URGENT_FIRST
+from .incidents import Policies, ack_deadline, incidents_for, overdue_filter, severity_policies
+
+
+@dataclass
+class TriageRow:
+    incident: Incident
+    ack_deadline: datetime | None
+    overdue: bool
+    can_manage: bool
+    tools: list[Tool] = field(default_factory=list)
+
+
+def open_incidents(
+    *, user: Any, team: Any = None, tool: Any = None, severity: str = ""
+) -> QuerySet[Incident]:
+    qs = incidents_for(user=user).filter(state__in=OPEN_STATES)
+    if team:
+        qs = qs.filter(team=team)
+    if tool:
+        qs = qs.filter(affected_tools=tool)
+    if severity:
+        qs = qs.filter(severity=severity)
+    return qs
+
+
+# The board lists the most urgent open incidents; the counts above it cover all of them.
+TRIAGE_LIMIT = 100
+# What the board and the overview panel show of a row (the board is redrawn every 5 s for each
+# viewer: the description and the assignee's password hash need not travel with it).
+TRIAGE_FIELDS = (
+    "title",
+    "severity",
+    "state",
+    "triggered_at",
+    "acknowledged_at",
+    "alert_count",
+    "team__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+def triage_rows(
+    *,
+    user: Any,
+    team: Any = None,
+    tool: Any = None,
+    severity: str = "",
+    now: datetime | None = None,
+    limit: int = TRIAGE_LIMIT,
+    policies: Policies | None = None,
+    for_board: bool = True,
+) -> list[TriageRow]:
+    """The ``limit`` most urgent open incidents: unacknowledged first, then unassigned, then by
+    severity (SEV1 first) and age (oldest first), read in that order off a partial index.
+
+    ``for_board`` adds what the board's rows show besides the incident: its tools and whether
+    the user may act on it. A constant number of queries: the incidents, the severity policies
+    (unless given), and for the board the tools and the ids the user may change.
+    """
+    now = now or timezone.now()
+    urgent_first = open_incidents(user=user, team=team, tool=tool, severity=severity).order_by(
+        *URGENT_FIRST
+    )
+    incidents = list(urgent_first.only(*TRIAGE_FIELDS)[:limit])
+    policies = severity_policies() if policies is None else policies
+    manageable: set[int] = set()
+    tools: dict[int, list[Tool]] = defaultdict(list)
+    if for_board and incidents:
+        shown = [i.pk for i in incidents]
+        changeable = restrict(Incident.objects.filter(pk__in=shown), user, "change")
+        manageable = set(changeable.values_list("pk", flat=True))
+        # the links themselves rather than a prefetch: a related manager per incident costs
+        # more than the rest of its row
+        links = Incident.affected_tools.through.objects.filter(incident_id__in=shown)
+        for link in links.select_related("tool").order_by("tool__name", "tool_id"):
+            tools[link.incident_id].append(link.tool)
+    rows = []
+    for incident in incidents:
+        deadline = ack_deadline(incident, policies)
+        overdue = bool(deadline and incident.state == IncidentState.TRIGGERED and deadline < now)
+        rows.append(
+            TriageRow(incident, deadline, overdue, incident.pk in manageable, tools[incident.pk])
+        )
+    return rows
+
+
+def triage_counts(
+    *,
+    user: Any,
+    team: Any = None,
+    tool: Any = None,
+    severity: str = "",
+    now: datetime | None = None,
+    policies: Policies | None = None,
+) -> dict[str, Any]:
+    """Open, unacknowledged, unassigned and overdue counts, and open ones per severity
+    (``by_severity``), over every open incident the filters show: one query, whatever their
+    number (plus the severity policies unless given)."""
+    now = now or timezone.now()
+    policies = severity_policies() if policies is None else policies
+    qs = open_incidents(user=user, team=team, tool=tool, severity=severity).order_by()
+    distinct = bool(tool)  # only the tool filter joins rows that repeat an incident
+    counts: dict[str, Any] = {
+        "open": Count("pk", distinct=distinct),
+        "unacknowledged": Count("pk", filter=Q(state=IncidentState.TRIGGERED), distinct=distinct),
+        "unassigned": Count("pk", filter=Q(assignee__isnull=True), distinct=distinct),
+        **{s: Count("pk", filter=Q(severity=s), distinct=distinct) for s in Severity.values},
+    }
+    late = overdue_filter(policies, now)
+    if late is not None:
+        counts["overdue"] = Count("pk", filter=late, distinct=distinct)
+    totals = qs.aggregate(**counts)
+    return {
+        "open": totals["open"],
+        "unacknowledged": totals["unacknowledged"],
+        "unassigned": totals["unassigned"],
+        "overdue": totals.get("overdue", 0),
+        "by_severity": {s: totals[s] for s in Severity.values},
+    }
+
+
+def check_grid(*, user: Any, team: Any = None, tool: Any = None) -> list[dict[str, Any]]:
+    """Check states grouped by tool: one query (plus the permission filter)."""
+    qs = restrict(Check.objects.all(), user, "view").filter(enabled=True)
+    if team:
+        qs = qs.filter(team=team)
+    if tool:
+        qs = qs.filter(tool=tool)
+    grid: dict[Any, dict[str, Any]] = {}
+    for pk, name, state, tool_id, tool_name in qs.order_by("tool__name", "name").values_list(
+        "pk", "name", "state", "tool_id", "tool__name"
+    ):
+        entry = grid.setdefault(
+            tool_id,
+            {"tool_id": tool_id, "tool": tool_name or _("No tool"), "checks": [], "worst": ""},
+        )
+        entry["checks"].append({"pk": pk, "name": name, "state": state})
+    order = [CheckState.DOWN, CheckState.LATE, CheckState.UNKNOWN, CheckState.NEW, CheckState.UP]
+    for entry in grid.values():
+        states = {c["state"] for c in entry["checks"]}
+        entry["worst"] = next((s for s in order if s in states), CheckState.PAUSED)
+        entry["counts"] = {s: sum(c["state"] == s for c in entry["checks"]) for s in states}
+    return list(grid.values())
+
+
+def recent_events(*, user: Any, limit: int = 15) -> list[IncidentEvent]:
+    visible = incidents_for(user=user).values("pk")
+    return list(
+        IncidentEvent.objects.filter(incident_id__in=visible)
+        .select_related("incident", "actor")
+        .order_by("-at", "-pk")[:limit]
+    )
