@@ -4,7 +4,8 @@ The rule (documented here because the review agenda and the KPI chart rely on it
 
 1. The **actual** part is the sum of the KPI's numerator (and denominator) metrics from the
    period start up to ``as_of`` (inclusive), over the campaigns of the KPI's scope, in one
-   currency. ``as_of`` is the last day whose data counts as complete.
+   currency. ``as_of`` is the last day whose data counts as complete. The daily sums are the
+   KPI's stored days (``KpiDay``), which ``recompute_kpis`` keeps after every load.
 2. The **remaining** days (after ``as_of`` up to the period end) are projected from the daily
    totals of the **last 28 days** up to ``as_of`` (days without facts count as 0) by least
    squares on a weekday-aware linear model ``y = a[weekday] + b * t``: a level for each
@@ -28,18 +29,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import (
-    KpiReading,
-    in_shared_reads,
-    metric_catalogue,
-    metric_ids,
-    read_once,
-    scope_campaigns,
-    scope_facts,
-)
+from .models import KpiDay
+from .selectors import KpiReading, in_shared_reads, read_once, scope_campaigns
 
 WINDOW_DAYS = 28
 MIN_TREND_DAYS = 14
@@ -105,56 +98,41 @@ def default_currency(kpi: Any) -> str:
     return min(counts, key=lambda currency: (-counts[currency], currency)) if counts else "JPY"
 
 
-def _daily_by_key(
-    kpi: Any, ids: dict[str, int], currency: str, start: date, end: date
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Daily sums per metric key from ``start`` to ``end`` (0 where there are no facts), and
-    which days have any of these facts, in one query over the fact table's key
-    (``analytics.selectors.scope_facts``).
+def _daily_sums(
+    kpi: Any, currency: str, start: date, end: date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The KPI's numerator and denominator per day from ``start`` to ``end`` (0 where there are
+    no facts) and which days have facts, from its stored days (``KpiDay``).
 
-    Within ``shared_reads()`` (a board, an agenda) every metric of the catalogue is read at once
-    for the scope, currency and window, and the KPIs that share them share that read: the
-    facts of one campaign and day lie together, so five metrics cost about what two do.
+    Within ``shared_reads()`` (a board, an agenda) the days of every KPI in the currency and
+    window are read at once, and the KPIs with that window (most of a board) share the read.
     """
-    if in_shared_reads():
-        from .services.kpis import scope_filter
-
-        scope = tuple(sorted(scope_filter(kpi).items()))
-        every, seen = read_once(
-            ("daily", scope, currency, start, end),
-            lambda: _read_daily(kpi, metric_catalogue(), currency, start, end),
-        )
-    else:
-        every, seen = _read_daily(kpi, ids, currency, start, end)
     days = max((end - start).days + 1, 0)
-    present = np.zeros(days, dtype=bool)
-    for key in ids:
-        present |= seen[key]
-    return {key: every[key] for key in ids}, present
-
-
-def _read_daily(
-    kpi: Any, ids: dict[str, int], currency: str, start: date, end: date
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per metric key: the daily sums and the days with facts."""
-    days = max((end - start).days + 1, 0)
-    series = {key: np.zeros(days) for key in ids}
-    seen = {key: np.zeros(days, dtype=bool) for key in ids}
+    numerator, denominator, present = np.zeros(days), np.zeros(days), np.zeros(days, dtype=bool)
     if not days:
-        return series, seen
-    key_of = {pk: key for key, pk in ids.items()}
-    rows = (
-        scope_facts(kpi, ids.values(), currency=currency)
-        .filter(date__gte=start, date__lte=end)
-        .values("date", "metric_id")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    for row in rows:
-        key, day = key_of[row["metric_id"]], (row["date"] - start).days
-        series[key][day] += row["total"]
-        seen[key][day] = True
-    return series, seen
+        return numerator, denominator, present
+    if in_shared_reads():
+        every = read_once(("days", currency, start, end), lambda: _read_days(currency, start, end))
+        rows = every.get(kpi.pk, [])
+    else:
+        rows = _read_days(currency, start, end, kpi_id=kpi.pk).get(kpi.pk, [])
+    for day, num, den in rows:
+        i = (day - start).days
+        numerator[i], denominator[i], present[i] = num, den or 0.0, True
+    return numerator, denominator, present
+
+
+def _read_days(
+    currency: str, start: date, end: date, *, kpi_id: int | None = None
+) -> dict[int, list[tuple[date, float, float | None]]]:
+    """Per KPI (one, or every one): its stored days in the currency and window."""
+    rows = KpiDay.objects.filter(currency=currency, date__gte=start, date__lte=end)
+    if kpi_id is not None:
+        rows = rows.filter(kpi_id=kpi_id)
+    by_kpi: dict[int, list[tuple[date, float, float | None]]] = {}
+    for pk, day, num, den in rows.values_list("kpi_id", "date", "numerator", "denominator"):
+        by_kpi.setdefault(pk, []).append((day, num, den))
+    return by_kpi
 
 
 def forecast_period(
@@ -175,9 +153,6 @@ def forecast_with_actual(
 ) -> tuple[Forecast, KpiReading | None]:
     """``forecast_period`` and, from the same read, the actual so far (None: no facts in that
     currency from the period start to ``as_of``, or the period has not started)."""
-    from .services.kpis import parse_expression
-
-    expr = parse_expression(kpi.expression, known_keys=metric_catalogue())
     currency = currency or default_currency(kpi)
     cut = min(as_of, period_end)
     future_start = max(as_of + timedelta(days=1), period_start)
@@ -189,28 +164,25 @@ def forecast_with_actual(
     # one read for the actual part and the history (contiguous whenever there is a future)
     start = min(period_start, first) if future else period_start
     end = as_of if future else cut
-    series, present = _daily_by_key(kpi, metric_ids(expr.metric_keys), currency, start, end)
+    num_daily, den_daily, present = _daily_sums(kpi, currency, start, end)
     so_far = slice((period_start - start).days, (cut - start).days + 1)
+    started = cut >= period_start
 
-    def sum_forecast(keys: Sequence[str]) -> tuple[float, Projection]:
-        daily = np.zeros(max((end - start).days + 1, 0))
-        for key in keys:
-            if key in series:
-                daily += series[key]
-        actual = float(daily[so_far].sum()) if cut >= period_start else 0.0
+    def sum_forecast(daily: np.ndarray) -> tuple[float, Projection]:
+        actual = float(daily[so_far].sum()) if started else 0.0
         history = daily[(first - start).days :].tolist() if future else []
         return actual, project(history, first, future)
 
-    num_actual, num = sum_forecast(expr.numerator)
+    num_actual, num = sum_forecast(num_daily)
     actual = None
-    if cut >= period_start and present[so_far].any():
+    if started and present[so_far].any():
         actual = KpiReading(num_actual, None, num_actual)
     num_total = num_actual + num.total
     num_low = max(num_total - Z * num.sd, 0.0)
     num_high = num_total + Z * num.sd
-    if not expr.denominator:
+    if not kpi.is_ratio:
         return Forecast(num_total, num_low, num_high, num.method), actual
-    den_actual, den = sum_forecast(expr.denominator)
+    den_actual, den = sum_forecast(den_daily)
     if actual is not None:
         actual = KpiReading(num_actual, den_actual, num_actual / den_actual if den_actual else None)
     den_total = den_actual + den.total

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Max, QuerySet, Sum, Value, When
+from django.db.models import Max, QuerySet, Sum
 
 from mops.permissions import restrict
 
@@ -19,8 +19,8 @@ from .models import (
     Campaign,
     ImportBatch,
     Kpi,
+    KpiDay,
     KpiValue,
-    Metric,
     MetricFact,
 )
 
@@ -99,21 +99,16 @@ def kpi_series(
     ]
 
 
-# A KPI's facts are read through the fact table's primary key (campaign_id, date, metric_id,
-# source): the scope's campaigns and the formula's metrics are resolved to ids first, so the
-# database descends the key once per campaign for the date range instead of scanning every
-# fact (three days of a weekly KPI over 1,000,000 facts: 48 ms -> 4.6 ms, EXPLAIN ANALYZE on
-# PostgreSQL), and sums per campaign, which Python adds up per currency (no join to plan). A
-# larger scope is read through a subquery (SQLite limits a statement's variables).
-MAX_LISTED_CAMPAIGNS = 5000
+# A KPI's numbers are read from its stored days (``KpiDay``, kept by ``recompute_kpis``), never
+# from the facts: a page of KPIs reads a few dozen rows per KPI whatever the number of facts.
 
 _shared: ContextVar[dict[Any, Any] | None] = ContextVar("kpi_shared_reads", default=None)
 
 
 @contextmanager
 def shared_reads() -> Iterator[None]:
-    """Within the block, the metric catalogue and each scope's campaigns are read once: a board
-    of many KPIs asks for the same ones again and again."""
+    """Within the block, each scope's campaigns, and the KPIs' days of each window, are read once:
+    a board of many KPIs asks for the same ones again and again."""
     token = _shared.set({})
     try:
         yield
@@ -135,16 +130,6 @@ def read_once(key: Any, read: Callable[[], Any]) -> Any:
     return memo[key]
 
 
-def metric_catalogue() -> dict[str, int]:
-    """Every metric key with its id."""
-    return read_once("metrics", lambda: dict(Metric.objects.values_list("key", "pk")))
-
-
-def metric_ids(keys: Iterable[str]) -> dict[str, int]:
-    catalogue = metric_catalogue()
-    return {key: catalogue[key] for key in keys if key in catalogue}
-
-
 def scope_campaigns(kpi: Kpi) -> dict[int, str]:
     """The campaigns of the KPI's scope, each with its currency."""
     from .services.kpis import scope_filter
@@ -152,58 +137,28 @@ def scope_campaigns(kpi: Kpi) -> dict[int, str]:
     scope = scope_filter(kpi)
     return read_once(
         ("campaigns", tuple(sorted(scope.items()))),
-        lambda: dict(Campaign.objects.filter(**scope).values_list("pk", "currency")),
+        lambda: dict(Campaign.objects.filter(**scope).values_list("pk", "currency").order_by()),
     )
-
-
-def scope_facts(
-    kpi: Kpi, ids: Iterable[int], *, currency: str | None = None
-) -> QuerySet[MetricFact]:
-    """The facts of the metrics ``ids`` over the campaigns of the KPI's scope (in ``currency``)."""
-    from .services.kpis import scope_filter
-
-    campaigns = scope_campaigns(kpi)
-    listed = [pk for pk, cur in campaigns.items() if currency is None or cur == currency]
-    within: Any = listed
-    if len(listed) > MAX_LISTED_CAMPAIGNS:
-        within = Campaign.objects.filter(**scope_filter(kpi)).values("pk")
-        if currency is not None:
-            within = within.filter(currency=currency)
-    return MetricFact.objects.filter(campaign_id__in=within, metric_id__in=list(ids))
 
 
 def kpi_actual(*, kpi: Kpi, date_from: date, date_to: date) -> dict[str, KpiReading]:
-    """The KPI over an arbitrary date range (e.g. a fiscal quarter), straight from the facts:
-    a ratio of sums per campaign currency. Currencies without facts are absent."""
-    from .services.kpis import parse_expression
-
-    expr = parse_expression(kpi.expression, known_keys=metric_catalogue())
-    ids = metric_ids(expr.metric_keys)
-
-    def total(keys: Iterable[str]) -> Sum:
-        listed = [ids[k] for k in keys if k in ids]
-        return Sum(Case(When(metric_id__in=listed, then="value"), default=Value(0.0)))
-
-    facts = scope_facts(kpi, ids.values()).filter(date__gte=date_from, date__lte=date_to)
+    """The KPI over an arbitrary date range (e.g. a fiscal quarter): a ratio of sums per campaign
+    currency, added up from its stored days. Currencies without facts are absent."""
     rows = (
-        facts.values("campaign_id")
-        .annotate(num=total(expr.numerator), den=total(expr.denominator))
+        KpiDay.objects.filter(kpi_id=kpi.pk, date__gte=date_from, date__lte=date_to)
+        .values("currency")
+        .annotate(num=Sum("numerator"), den=Sum("denominator"))
         .order_by()
     )
-    currency_of = scope_campaigns(kpi)
-    sums: dict[str, list[float]] = {}
-    for row in rows:
-        both = sums.setdefault(currency_of[row["campaign_id"]], [0.0, 0.0])
-        both[0] += float(row["num"] or 0.0)
-        both[1] += float(row["den"] or 0.0)
     readings = {}
-    for currency, (numerator, den) in sums.items():
-        if expr.denominator:
-            denominator: float | None = den
-            value = numerator / den if den else None
+    for row in rows:
+        numerator = float(row["num"])
+        if kpi.is_ratio:
+            denominator: float | None = float(row["den"] or 0.0)
+            value = numerator / denominator if denominator else None
         else:
             denominator, value = None, numerator
-        readings[currency] = KpiReading(numerator, denominator, value)
+        readings[row["currency"]] = KpiReading(numerator, denominator, value)
     return readings
 
 

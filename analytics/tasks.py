@@ -35,6 +35,14 @@ def recompute_touched(campaign_ids: list[int], date_from: str, date_to: str) -> 
 
 
 @shared_task
+def recompute_kpi_ids(kpi_ids: list[int]) -> list[str]:
+    """Recompute these KPIs over all periods (a campaign moved into or out of their scope)."""
+    from .models import Kpi
+
+    return [str(result) for result in recompute_kpis(kpis=Kpi.objects.filter(pk__in=kpi_ids))]
+
+
+@shared_task
 def reconcile_kpis() -> dict[str, Any]:
     """Nightly: recompute every active KPI over all periods and re-judge the last 90 days."""
     results = recompute_kpis()

@@ -5,7 +5,7 @@ Runs against the benchmark database (``<DATABASE_URL's name>_bench``) that ``mak
 (default: the bare view, the overview and the triage page) the median of 40 requests: the time,
 the queries, their database round trips (timed with ``connection.execute_wrapper``) and Django's
 compilation of their SQL (``SQLCompiler.as_sql`` timed on its own); the last two bound how fast
-the page can get without fewer queries.
+the page can get without fewer queries. ``--profile N`` adds where the rest goes.
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def page_costs(url: str, client: Any) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("urls", nargs="*", default=["/bench/bare/", "/", "/operations/"])
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="also print the N costliest functions (cProfile)"
+    )
     args = parser.parse_args()
     env.production_environment(env.bench_url(os.environ.get("DATABASE_URL")))
     env.setup_django(migrate=False)
@@ -86,6 +89,22 @@ def main() -> None:
                 f"trips {c['db_ms']:.1f} ms, compiling the SQL {c['compile_ms']:.1f} ms",
                 flush=True,
             )
+            if args.profile:
+                profile(url, client, args.profile)
+
+
+def profile(url: str, client: Any, lines: int) -> None:
+    """The functions where ``REQUESTS`` requests of the page spend their time, costliest first
+    by their own time plus what they call."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(REQUESTS):
+        client.get(url)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(lines)
 
 
 if __name__ == "__main__":

@@ -237,7 +237,7 @@ def build_agenda(
         _incident_figures(i)
         for i in incidents_in_period(user=user, date_from=review.period_start, date_to=as_of)
     ]
-    with shared_reads():  # the catalogue and each scope's campaigns once for every KPI
+    with shared_reads():  # scopes and windows read once for every KPI
         entries = [_kpi_entry(p, review, as_of, incidents) for p in kpis_in_scope(review)]
     entries += _anomaly_entries(user, review, as_of)
     entries += [Entry(AgendaKind.INCIDENT, str(i["id"]), i["title"], i) for i in incidents]

@@ -143,7 +143,7 @@ def kpi_board(*, user: Any, as_of: datetime.date | None = None) -> list[KpiReadi
 
     order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2, Status.UNKNOWN: 3}
     profiles = kpi_profiles_for(user=user).prefetch_related("targets")
-    with shared_reads():  # the catalogue and each scope's campaigns once for the whole board
+    with shared_reads():  # scopes and windows read once for the whole board
         readings = [read_kpi(profile=p, as_of=as_of) for p in profiles]
     readings.sort(key=lambda r: (order[r.status], r.profile.kpi.key))
     return readings

@@ -299,6 +299,7 @@ from .kpis import (  # noqa: E402, F401  (re-exported: analytics.models is one n
     AnomalyDirection,
     Granularity,
     Kpi,
+    KpiDay,
     KpiFormat,
     KpiValue,
 )

@@ -1,4 +1,4 @@
-"""KPI formulas, their computed values (the summary table) and detected anomalies."""
+"""KPI formulas, their computed sums (per day, per period: the summary tables) and anomalies."""
 
 from __future__ import annotations
 
@@ -74,6 +74,12 @@ class Kpi(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def is_ratio(self) -> bool:
+        """The formula divides (``a / b``): its value is a ratio of sums (one ``/`` at most, as
+        the formula's validation ensures)."""
+        return "/" in self.expression
+
 
 class KpiValue(models.Model):
     """The summary table: one KPI's value for one period (per currency, never converted).
@@ -100,6 +106,34 @@ class KpiValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi_id} {self.period_start} {self.value}"
+
+
+class KpiDay(models.Model):
+    """One KPI's sums for one day in one currency: what ``KpiValue`` periods, forecasts and
+    arbitrary date ranges are added up from, so that no page reads the facts behind a KPI.
+
+    A row exists only for a day with facts of the KPI's metrics in its scope and currency.
+    ``denominator`` is NULL for a KPI without one. Kept by ``recompute_kpis``.
+    """
+
+    # indexed by the key below, whose first column it is
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="days", db_index=False)
+    date = models.DateField(_("date"))
+    currency = models.CharField(_("currency"), max_length=3, default="")
+    numerator = models.FloatField(_("numerator"))
+    denominator = models.FloatField(_("denominator"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("KPI day")
+        verbose_name_plural = _("KPI days")
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "date", "currency"], name="kpiday_key")
+        ]
+        # a board reads every KPI's days of one window and currency at once
+        indexes = [models.Index(fields=["currency", "date"], name="kpiday_window")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.date} {self.currency}"
 
 
 class AnomalyDirection(models.TextChoices):

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from mops.permissions import grant_team_access
 
-from ..models import Campaign
+from ..models import Campaign, Kpi, MetricFact
 
 
 def normalize_name(name: str) -> str:
@@ -45,8 +45,22 @@ def create_campaign(*, team: Any, name: str, code: str = "", **fields: Any) -> C
 
 @transaction.atomic
 def update_campaign(*, campaign: Campaign, **fields: Any) -> Campaign:
+    """Save the changes. A campaign with facts that moves into or out of a KPI's scope, or
+    changes currency, has those KPIs recomputed after the commit (in the background)."""
+    from .recompute import SCOPE_FIELDS, kpis_matching
+
+    counted = (*SCOPE_FIELDS, "currency")
+    before = {name: getattr(campaign, name) for name in counted}
     for key, value in fields.items():
         setattr(campaign, key, value)
     campaign.full_clean()
     campaign.save()
+    after = {name: getattr(campaign, name) for name in counted}
+    if before != after and MetricFact.objects.filter(campaign=campaign).exists():
+        kpis = kpis_matching([before, after], Kpi.objects.filter(is_active=True))
+        if kpis:
+            from ..tasks import recompute_kpi_ids
+
+            ids = sorted(kpi.pk for kpi in kpis)
+            transaction.on_commit(lambda: recompute_kpi_ids.delay(ids))
     return campaign

@@ -1,11 +1,13 @@
-"""KPI recompute: set-based, per period and currency, idempotent and safe to run concurrently.
+"""KPI recompute: set-based, per day, period and currency, idempotent and safe to run concurrently.
 
-For each KPI one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` sums the facts of the
-campaigns in its scope into periods (day; ISO week starting Monday; calendar month) and campaign
-currencies (never added across currencies), and writes numerator, denominator and value
-(NULL when the denominator is zero) into ``KpiValue``. Rows are rewritten only when a number
-changed, so a repeated recompute writes nothing. Rows of recomputed periods that no longer have
-facts are deleted.
+For each KPI one ``INSERT … SELECT … GROUP BY`` sums the facts of the campaigns in its scope into
+days and campaign currencies (never added across currencies) in ``KpiDay``: numerator and
+denominator sums, replacing the days of the recomputed periods. One
+``INSERT … SELECT … ON CONFLICT DO UPDATE`` then adds those days up into the KPI's periods (day;
+ISO week starting Monday; calendar month) and writes numerator, denominator and value (NULL
+when the denominator is zero) into ``KpiValue``. Period rows are rewritten only when a number
+changed, so a repeated recompute rewrites no period. Periods that no longer have a day are
+deleted. Pages read these two tables, never the facts behind a KPI.
 
 Incremental recompute (after a load) covers only the periods containing the touched dates, for
 the KPIs whose scope includes a touched campaign; each period is still summed over every campaign
@@ -32,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import Campaign, Granularity, Kpi, KpiValue, Metric, MetricFact
+from ..models import Campaign, Granularity, Kpi, KpiDay, KpiValue, Metric, MetricFact
 from .kpis import parse_expression, scope_filter
 
 logger = logging.getLogger(__name__)
@@ -133,8 +135,8 @@ def _in(ids: Sequence[int]) -> str:
 def _recompute_one(
     kpi: Kpi, date_from: date | None, date_to: date | None, metric_ids: dict[str, int]
 ) -> RecomputeResult:
-    """One KPI's periods, inside the caller's transaction. ``metric_ids``: key -> id of every
-    metric (read once per recompute, not once per KPI)."""
+    """One KPI's days and periods, inside the caller's transaction. ``metric_ids``: key -> id of
+    every metric (read once per recompute, not once per KPI)."""
     expr = parse_expression(kpi.expression, known_keys=metric_ids)
     num_ids = [metric_ids[k] for k in expr.numerator]
     den_ids = [metric_ids[k] for k in expr.denominator]
@@ -143,16 +145,14 @@ def _recompute_one(
 
     facts = MetricFact._meta.db_table
     campaigns = Campaign._meta.db_table
+    days = KpiDay._meta.db_table
     values = KpiValue._meta.db_table
-    start_sql, end_sql = _bucket_sql(kpi.granularity, "f.date")
     scope_sql, scope_params = _scope_sql(kpi)
-    range_sql, range_params = "", []
-    if lo:
-        range_sql += " AND f.date >= %s"
-        range_params.append(_date(lo))
-    if hi:
-        range_sql += " AND f.date <= %s"
-        range_params.append(_date(hi))
+    bounds = [_date(d) for d in (lo, hi) if d]
+
+    def within(column: str) -> str:
+        return (f" AND {column} >= %s" if lo else "") + (f" AND {column} <= %s" if hi else "")
+
     postgres = connection.vendor == "postgresql"
     distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
     if den_ids:
@@ -160,17 +160,27 @@ def _recompute_one(
         value_sql = "CASE WHEN s.den = 0 THEN NULL ELSE s.num / s.den END"
     else:
         den_sql, value_sql = "CAST(NULL AS double precision)", "s.num"
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
     # Interpolated: table names from model meta, integer ids, fixed fragments; values are params.
+    # The days are derived data, small (days x currencies) and read only by this KPI's pages:
+    # those of the recomputed periods are replaced rather than compared.
+    clear_days = f"DELETE FROM {days} WHERE kpi_id = %s{within('date')}"  # noqa: S608
+    sum_days = (
+        f"INSERT INTO {days} (kpi_id, date, currency, numerator, denominator) "  # noqa: S608
+        f"SELECT %s, f.date, c.currency, "
+        f"SUM(CASE WHEN f.metric_id IN ({_in(num_ids)}) THEN f.value ELSE 0 END), {den_sql} "
+        f"FROM {facts} f JOIN {campaigns} c ON c.id = f.campaign_id "
+        f"WHERE f.metric_id IN ({_in([*num_ids, *den_ids])}){scope_sql}{within('f.date')} "
+        f"GROUP BY f.date, c.currency"
+    )
+    start_sql, end_sql = _bucket_sql(kpi.granularity, "d.date")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     upsert = (
         f"INSERT INTO {values} (kpi_id, period_start, period_end, currency, numerator, "  # noqa: S608
         f"denominator, value, computed_at) "
         f"SELECT %s, s.ps, s.pe, s.currency, s.num, s.den, {value_sql}, %s FROM ("
-        f"SELECT {start_sql} AS ps, {end_sql} AS pe, c.currency AS currency, "
-        f"SUM(CASE WHEN f.metric_id IN ({_in(num_ids)}) THEN f.value ELSE 0 END) AS num, "
-        f"{den_sql} AS den "
-        f"FROM {facts} f JOIN {campaigns} c ON c.id = f.campaign_id "
-        f"WHERE f.metric_id IN ({_in([*num_ids, *den_ids])}){scope_sql}{range_sql} "
+        f"SELECT {start_sql} AS ps, {end_sql} AS pe, d.currency AS currency, "
+        f"SUM(d.numerator) AS num, SUM(d.denominator) AS den "
+        f"FROM {days} d WHERE d.kpi_id = %s{within('d.date')} "
         f"GROUP BY 1, 2, 3) s WHERE true "
         f"ON CONFLICT (kpi_id, period_start, currency) DO UPDATE SET "
         f"period_end = excluded.period_end, numerator = excluded.numerator, "
@@ -179,40 +189,42 @@ def _recompute_one(
         f"WHERE {_changed(values, 'numerator')} OR {_changed(values, 'denominator')} "
         f"OR {_changed(values, 'value')} OR {values}.period_end {distinct} excluded.period_end"
     )
-    # A stored period is stale when no fact of the scope and currency falls inside it any more.
-    bounds = (" AND period_start >= %s" if lo else "") + (" AND period_start <= %s" if hi else "")
+    # A stored period is stale when no day of its currency falls inside it any more.
     prune = (
-        f"DELETE FROM {values} WHERE kpi_id = %s{bounds}"  # noqa: S608
-        f" AND NOT EXISTS (SELECT 1 FROM {facts} f JOIN {campaigns} c ON c.id = f.campaign_id "
-        f"WHERE f.metric_id IN ({_in([*num_ids, *den_ids])}){scope_sql} "
-        f"AND c.currency = {values}.currency AND f.date >= {values}.period_start "
-        f"AND f.date <= {values}.period_end)"
+        f"DELETE FROM {values} WHERE kpi_id = %s{within('period_start')}"  # noqa: S608
+        f" AND NOT EXISTS (SELECT 1 FROM {days} d WHERE d.kpi_id = {values}.kpi_id "
+        f"AND d.currency = {values}.currency AND d.date >= {values}.period_start "
+        f"AND d.date <= {values}.period_end)"
     )
-    prune_params = [kpi.pk, *[_date(d) for d in (lo, hi) if d], *scope_params]
     with connection.cursor() as cursor:
         if postgres:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, kpi.pk])
-        cursor.execute(upsert, [kpi.pk, now, *scope_params, *range_params])
+        cursor.execute(clear_days, [kpi.pk, *bounds])
+        cursor.execute(sum_days, [kpi.pk, *scope_params, *bounds])
+        cursor.execute(upsert, [kpi.pk, now, kpi.pk, *bounds])
         written = max(cursor.rowcount, 0)
-        cursor.execute(prune, prune_params)
+        cursor.execute(prune, [kpi.pk, *bounds])
         deleted = max(cursor.rowcount, 0)
     return RecomputeResult(kpi.key, lo, hi, written, deleted)
 
 
+SCOPE_FIELDS = ("channel", "team_id", "plan_id")  # what a KPI's scope can name
+
+
+def kpis_matching(campaigns: Iterable[dict[str, Any]], kpis: Iterable[Kpi]) -> list[Kpi]:
+    """The KPIs whose scope includes at least one of the campaigns (``SCOPE_FIELDS`` each)."""
+    rows = list(campaigns)
+    return [
+        kpi
+        for kpi in kpis
+        if any(all(c[name] == value for name, value in scope_filter(kpi).items()) for c in rows)
+    ]
+
+
 def kpis_touching(campaign_ids: Iterable[int], kpis: Iterable[Kpi]) -> list[Kpi]:
     """The KPIs whose scope includes at least one of the campaigns."""
-    touched: list[dict[str, Any]] = [
-        dict(row)
-        for row in Campaign.objects.filter(pk__in=list(campaign_ids)).values(
-            "channel", "team_id", "plan_id"
-        )
-    ]
-    chosen = []
-    for kpi in kpis:
-        scope = scope_filter(kpi)
-        if any(all(c[name] == value for name, value in scope.items()) for c in touched):
-            chosen.append(kpi)
-    return chosen
+    rows = Campaign.objects.filter(pk__in=list(campaign_ids)).values(*SCOPE_FIELDS)
+    return kpis_matching(rows, kpis)
 
 
 def recompute_kpis(

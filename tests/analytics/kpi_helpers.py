@@ -93,6 +93,20 @@ def stored_values(kpi):
     }
 
 
+def stored_days(kpi):
+    """The KPI's stored days in the shape of ``expected_values(..., "day")``."""
+
+    def value(num, den):
+        if den is None:
+            return num
+        return num / den if den else None
+
+    return {
+        (d.date, d.currency): (d.numerator, d.denominator, value(d.numerator, d.denominator))
+        for d in kpi.days.all()
+    }
+
+
 def assert_same(stored, expected):
     assert stored.keys() == expected.keys()
     for key, (num, den, value) in expected.items():

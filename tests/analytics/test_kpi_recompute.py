@@ -1,5 +1,5 @@
-"""KPI recompute: correct against an independent pandas computation, incremental, idempotent,
-and safe when two workers recompute overlapping work (PostgreSQL)."""
+"""KPI recompute: its days and periods correct against an independent pandas computation,
+incremental, idempotent, and safe when two workers recompute overlapping work (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .kpi_helpers import (
     make_campaign,
     put_facts,
     random_facts,
+    stored_days,
     stored_values,
 )
 
@@ -73,6 +74,7 @@ def check_all(kpis):
             stored_values(kpis[key]),
             expected_values(numerator, denominator, granularity, scope),
         )
+        assert_same(stored_days(kpis[key]), expected_values(numerator, denominator, "day", scope))
 
 
 @pytest.mark.django_db
@@ -219,3 +221,32 @@ def test_two_workers_recomputing_overlapping_work_end_with_the_same_rows(org):
     recompute_kpis()
     for key in kpis:
         assert_same(stored_values(kpis[key]), concurrent[key])
+
+
+@pytest.mark.django_db
+def test_a_campaign_changing_currency_or_scope_has_its_kpis_recomputed(
+    campaigns, django_capture_on_commit_callbacks, monkeypatch
+):
+    from analytics import tasks
+    from analytics.services.campaigns import update_campaign
+
+    queued: list[list[int]] = []
+
+    def run_here(ids):  # the task itself, in this test's transaction rather than on a worker
+        queued.append(ids)
+        return tasks.recompute_kpi_ids(ids)
+
+    monkeypatch.setattr(tasks.recompute_kpi_ids, "delay", run_here)
+    put_facts(random_facts(campaigns, start=START, days=30))
+    kpis = define_kpis()
+    with django_capture_on_commit_callbacks(execute=True):
+        update_campaign(campaign=campaigns[0], name="renamed")  # no KPI counts a name
+    assert queued == []
+    with django_capture_on_commit_callbacks(execute=True):
+        update_campaign(campaign=campaigns[2], currency="JPY")  # USD search: not social's KPIs
+    assert queued == [sorted(k.pk for k in kpis.values())]
+    assert not kpis["ctr-w"].days.filter(currency="USD").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        update_campaign(campaign=campaigns[1], channel="search")  # into the search-only scope
+    assert kpis["search-cost-m"].pk in queued[-1]
+    check_all(kpis)

@@ -9,6 +9,7 @@ import pytest
 
 from analytics.models import Metric, MetricFact
 from analytics.services.campaigns import create_campaign
+from analytics.services.recompute import recompute_kpis
 from governance.models import Direction
 from governance.services.kpis import adopt_kpi, set_target
 from governance.services.planning import create_plan, create_strategy, set_plan_budget
@@ -20,7 +21,8 @@ PREVIOUS_WEEK = (datetime.date(2026, 11, 9), datetime.date(2026, 11, 15))
 
 
 def put_facts(campaign, start, days, values, source="test"):
-    """Daily facts: ``values`` maps metric key -> value per day (or a function of the day)."""
+    """Daily facts: ``values`` maps metric key -> value per day (or a function of the day), and
+    the recompute of the KPIs they touch, as after a load."""
     ids = dict(Metric.objects.values_list("key", "id"))
     rows = []
     for offset in range(days):
@@ -31,6 +33,7 @@ def put_facts(campaign, start, days, values, source="test"):
                 MetricFact(campaign=campaign, date=day, metric_id=ids[key], source=source, value=v)
             )
     MetricFact.objects.bulk_create(rows)
+    recompute_kpis(campaign_ids=[campaign.pk])
 
 
 def make_kpi(key, expression, *, team, owner, direction=Direction.HIGHER, **fields):

@@ -152,8 +152,9 @@ def test_band_targets_need_both_ends(setup):
 
 @pytest.mark.django_db
 def test_the_board_reads_each_kpi_as_it_reads_alone(world, django_assert_max_num_queries):
-    """The board shares its reads (catalogue, campaigns, one read of every metric per scope,
-    currency and window); each reading must be the one ``read_kpi`` makes on its own."""
+    """The board shares its reads (each scope's campaigns, the stored days of every KPI per
+    currency and window) and never reads the facts; each reading must be the one ``read_kpi``
+    makes on its own."""
     from governance.readings import kpi_board
     from governance.selectors import kpi_profiles_for
 
@@ -171,8 +172,10 @@ def test_the_board_reads_each_kpi_as_it_reads_alone(world, django_assert_max_num
         p.kpi.key: read_kpi(profile=p, as_of=TODAY)
         for p in kpi_profiles_for(user=manager).prefetch_related("targets")
     }
-    with django_assert_max_num_queries(8):  # profiles, targets, catalogue, campaigns, 2 windows…
+    with django_assert_max_num_queries(6) as queries:  # profiles, targets, campaigns, 2 windows…
         board = kpi_board(user=manager, as_of=TODAY)
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "analytics_kpiday" in tables and "analytics_metricfact" not in tables
     assert len(board) == len(alone) == 4
     for reading in board:
         expected = alone[reading.kpi.key]
