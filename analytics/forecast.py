@@ -22,7 +22,6 @@ The rule (documented here because the review agenda and the KPI chart rely on it
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,7 +31,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from .models import KpiDay
-from .selectors import KpiReading, in_shared_reads, read_once, scope_campaigns
+from .selectors import KpiReading, in_shared_reads, read_once, scope_currencies
 
 WINDOW_DAYS = 28
 MIN_TREND_DAYS = 14
@@ -70,31 +69,31 @@ def project(history: Sequence[float], first_day: date, future: Sequence[date]) -
         return Projection(0.0, 0.0, "actual")
     if len(y) == 0:
         return Projection(0.0, 0.0, "no history")
-    days = [first_day + timedelta(days=i) for i in range(len(y))]
     if len(y) < MIN_TREND_DAYS:
         mean = float(y.mean())
         sd = float(y.std(ddof=1)) if len(y) > 1 else 0.0
         return Projection(max(mean, 0.0) * len(future), sd * math.sqrt(len(future)), "run-rate")
 
-    def design(points: Sequence[date]) -> np.ndarray:
-        rows = np.zeros((len(points), 8))
-        for i, day in enumerate(points):
-            rows[i, day.weekday()] = 1.0
-            rows[i, 7] = (day - first_day).days
+    def design(offsets: np.ndarray) -> np.ndarray:
+        """One row per day: a 1 in its weekday's column, its offset from ``first_day`` last."""
+        rows = np.zeros((len(offsets), 8))
+        rows[np.arange(len(offsets)), (first_day.weekday() + offsets) % 7] = 1.0
+        rows[:, 7] = offsets
         return rows
 
-    x = design(days)
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    x = design(np.arange(len(y)))
+    coef, _sums, rank, _singular = np.linalg.lstsq(x, y, rcond=None)
     residuals = y - x @ coef
-    dof = max(len(y) - np.linalg.matrix_rank(x), 1)
+    dof = max(len(y) - int(rank), 1)
     sd = float(math.sqrt(float(residuals @ residuals) / dof))
-    projected = np.clip(design(future) @ coef, 0.0, None)
+    ahead = np.array([(day - first_day).days for day in future])
+    projected = np.clip(design(ahead) @ coef, 0.0, None)
     return Projection(float(projected.sum()), sd * math.sqrt(len(future)), "weekday trend")
 
 
 def default_currency(kpi: Any) -> str:
     """The currency of most campaigns in the KPI's scope (JPY when the scope is empty)."""
-    counts = Counter(scope_campaigns(kpi).values())
+    counts = scope_currencies(kpi)
     return min(counts, key=lambda currency: (-counts[currency], currency)) if counts else "JPY"
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from mops.permissions import restrict
 
@@ -107,7 +107,7 @@ _shared: ContextVar[dict[Any, Any] | None] = ContextVar("kpi_shared_reads", defa
 
 @contextmanager
 def shared_reads() -> Iterator[None]:
-    """Within the block, each scope's campaigns, and the KPIs' days of each window, are read once:
+    """Within the block, each scope's currencies, and the KPIs' days of each window, are read once:
     a board of many KPIs asks for the same ones again and again."""
     token = _shared.set({})
     try:
@@ -130,14 +130,19 @@ def read_once(key: Any, read: Callable[[], Any]) -> Any:
     return memo[key]
 
 
-def scope_campaigns(kpi: Kpi) -> dict[int, str]:
-    """The campaigns of the KPI's scope, each with its currency."""
+def scope_currencies(kpi: Kpi) -> dict[str, int]:
+    """How many campaigns of the KPI's scope are in each currency."""
     from .services.kpis import scope_filter
 
     scope = scope_filter(kpi)
     return read_once(
-        ("campaigns", tuple(sorted(scope.items()))),
-        lambda: dict(Campaign.objects.filter(**scope).values_list("pk", "currency").order_by()),
+        ("currencies", tuple(sorted(scope.items()))),
+        lambda: dict(
+            Campaign.objects.filter(**scope)
+            .values_list("currency")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
     )
 
 

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import KpiProfile, KpiTarget
@@ -142,7 +143,15 @@ def kpi_board(*, user: Any, as_of: datetime.date | None = None) -> list[KpiReadi
     from .selectors import kpi_profiles_for
 
     order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2, Status.UNKNOWN: 3}
-    profiles = kpi_profiles_for(user=user).prefetch_related("targets")
+    as_of = as_of or timezone.localdate()
+    current = KpiTarget.objects.filter(period_start__lte=as_of, period_end__gte=as_of)
+    # what a board shows: the KPI, its owner and the targets of today (not a year of weeks)
+    profiles = (
+        kpi_profiles_for(user=user)
+        .select_related(None)
+        .select_related("kpi", "owner")
+        .prefetch_related(Prefetch("targets", queryset=current))
+    )
     with shared_reads():  # scopes and windows read once for the whole board
         readings = [read_kpi(profile=p, as_of=as_of) for p in profiles]
     readings.sort(key=lambda r: (order[r.status], r.profile.kpi.key))

@@ -32,11 +32,11 @@ def is_admin(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_mops_is_admin", None)
-    if cached is None:
-        cached = user.groups.filter(name="admin").exists()
-        user._mops_is_admin = cached
-    return cached
+    if not hasattr(user, "_mops_is_admin"):
+        from .role_cache import load_roles
+
+        load_roles(user)
+    return bool(user._mops_is_admin)
 
 
 def _codename(model: type[Model], action: str) -> str:

@@ -162,12 +162,14 @@ def test_the_matrix_query_count_does_not_grow(org, client, team_skills, django_a
     client.get(MATRIX)
     with CaptureQueriesContext(connection) as before:
         client.get(MATRIX)
+    expected = len(before)  # read now: later queries may rotate the query log
     team = team_skills["team"]
     for i in range(5):
         skill = create_skill(team=team, name=f"Skill {i}")
         rate_member(member=team_skills["marketer"], levels={skill: i % 5}, by=None)
     add_member(team=team, user=org["users"]["ops"])
-    with django_assert_num_queries(len(before)):
+    client.get(MATRIX)  # a membership changed: the cached roles are read again, once
+    with django_assert_num_queries(expected):
         response = client.get(MATRIX)
     assert response.content.decode().count("data-skill=") == 7
 
