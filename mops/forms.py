@@ -1,5 +1,8 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .models import Scope, UserProfile
@@ -38,3 +41,13 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def with_one_more_form(
+    formset_class: type[forms.BaseFormSet], data: QueryDict, *, prefix: str, **kwargs: Any
+) -> forms.BaseFormSet:
+    """The posted formset again with one more blank form: an "Add a step" button that needs no
+    script (the button posts the form; the page comes back with the extra form)."""
+    data = data.copy()
+    data[f"{prefix}-TOTAL_FORMS"] = str(int(data.get(f"{prefix}-TOTAL_FORMS") or 0) + 1)
+    return formset_class(data, prefix=prefix, **kwargs)

@@ -1,11 +1,13 @@
 """Operations pages: incidents and the triage dashboard (the section's landing page).
 
 URL patterns of this area are collected by operations/urls.py; the views live in
-``triage.py`` (the live board) and ``incident_pages.py`` (list, detail, forms, report).
+``triage.py`` (the live board), ``incident_pages.py`` (list, detail, forms, report) and
+``oncall.py`` (each team's channels, escalation policies and acknowledge times).
 """
 
-from django.urls import path
+from django.urls import include, path
 
+from . import oncall
 from .incident_pages import (
     incident_assign,
     incident_comment,
@@ -31,4 +33,5 @@ urlpatterns = [
     path("incidents/<int:pk>/comment/", incident_comment, name="incident_comment"),
     path("incidents/<int:pk>/assign/", incident_assign, name="incident_assign"),
     path("incidents/<int:pk>/postmortem/", incident_postmortem, name="incident_postmortem"),
+    path("", include(oncall)),
 ]

@@ -13,14 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mops.forms import add_service_errors
+from mops.forms import add_service_errors, with_one_more_form
 from mops.permissions import can
 from mops.selectors import history_of
 
@@ -87,14 +87,6 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _formset_with_added_step(data: QueryDict) -> Any:
-    """Re-show the form with one more blank step (the "Add a step" button, no script needed)."""
-    data = data.copy()
-    total = int(data.get("steps-TOTAL_FORMS") or 0)
-    data["steps-TOTAL_FORMS"] = str(total + 1)
-    return StepFormSet(data, prefix="steps")
-
-
 @login_required
 def runbook_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     runbook = runbook_or_404(request, pk) if pk else None
@@ -124,7 +116,7 @@ def runbook_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = RunbookForm(data, initial=initial, user=request.user)
     if data is not None and "add_step" in data:
-        formset = _formset_with_added_step(data)
+        formset = with_one_more_form(StepFormSet, data, prefix="steps")
         return _render_form(request, form, formset, runbook)
     formset = StepFormSet(data, initial=step_initial, prefix="steps")
     if data is not None and form.is_valid() and formset.is_valid():
