@@ -33,3 +33,4 @@ class GovernanceConfig(AppConfig):
         api_routes.register("kpis", (api.KpiViewSet, "kpi"))
         api_routes.register("reviews", (api.ReviewViewSet, "review"))
         api_routes.register("feedback", (api.FeedbackViewSet, "feedback"))
+        api_routes.register("skills", (api.SkillViewSet, "skill"))

@@ -17,6 +17,8 @@ from ..models import (
     Plan,
     PlanBudget,
     ReviewMeeting,
+    Skill,
+    SkillRating,
     Strategy,
 )
 
@@ -269,3 +271,46 @@ class FeedbackSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class SkillRatingSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True)
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = SkillRating
+        fields = ["user", "level", "level_label", "updated_at"]
+
+
+class SkillSerializer(serializers.ModelSerializer):
+    """A skill with its current members' ratings; ``capable`` counts those who can do it alone
+    (level 3 or more): fewer than two is a 属人化 risk (``at_risk``)."""
+
+    team = serializers.CharField(source="team.slug", read_only=True)
+    tool = serializers.IntegerField(source="tool_id", read_only=True, allow_null=True)
+    tool_name = serializers.SerializerMethodField()
+    capable = serializers.IntegerField(read_only=True)
+    at_risk = serializers.SerializerMethodField()
+    ratings = SkillRatingSerializer(source="member_ratings", many=True, read_only=True)
+
+    class Meta:
+        model = Skill
+        fields = [
+            "id",
+            "team",
+            "name",
+            "description",
+            "tool",
+            "tool_name",
+            "capable",
+            "at_risk",
+            "ratings",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_tool_name(self, skill: Skill) -> str | None:
+        return skill.tool.name if skill.tool is not None else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_at_risk(self, skill: Skill) -> bool:
+        return skill.capable <= 1  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""Governance under ``/api/v1/``: strategies, plans, actions, KPIs with status, reviews, feedback.
+"""Governance under ``/api/v1/``: strategies, plans, actions, KPIs with status, reviews, feedback,
+skills.
 
 Reads need the ``read`` scope (tokens) and the role's view permission; writes need
 ``governance:write`` and the role's add/change permission; objects are those of the caller's
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -20,7 +22,16 @@ from rest_framework.response import Response
 from mops.permissions import can, is_admin
 
 from .. import selectors
-from ..models import Action, FeedbackItem, KpiProfile, Plan, ReviewMeeting, Strategy
+from ..models import (
+    Action,
+    FeedbackItem,
+    KpiProfile,
+    Plan,
+    ReviewMeeting,
+    Skill,
+    SkillRating,
+    Strategy,
+)
 from ..readings import read_kpi
 from ..services.actions import create_action, update_action
 from ..services.feedback import create_feedback, update_feedback
@@ -31,6 +42,7 @@ from .serializers import (
     KpiSerializer,
     PlanSerializer,
     ReviewSerializer,
+    SkillSerializer,
     StrategySerializer,
 )
 
@@ -222,6 +234,31 @@ class KpiViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "readings": _Readings()}
+
+
+class SkillViewSet(viewsets.ReadOnlyModelViewSet):
+    """Skills of your teams with their current members' ratings (0 cannot do it … 4 can teach
+    it) and how many can do each alone; filter by ``team__slug`` or ``tool``."""
+
+    queryset = Skill.objects.none()
+    serializer_class = SkillSerializer
+    filterset_fields = ["team__slug", "tool"]
+    required_scopes = {"GET": "read"}
+
+    def get_queryset(self):
+        members = SkillRating.objects.filter(
+            user__team_memberships__team=F("skill__team")
+        ).select_related("user")
+        return (
+            selectors.skills_for(user=self.request.user)
+            .annotate(capable=selectors.capable_members())
+            .prefetch_related(
+                Prefetch(
+                    "ratings", queryset=members.order_by("user__username"), to_attr="member_ratings"
+                )
+            )
+            .order_by("team__slug", "name")
+        )
 
 
 class _Readings(dict):

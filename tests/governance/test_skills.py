@@ -200,3 +200,30 @@ def test_a_tools_page_shows_the_skills_that_name_it(client, team_skills):
     assert add in html
     form = client.get(add.replace("&amp;", "&")).context["form"]
     assert str(form["tool"].value()) == str(other.pk)
+
+
+@pytest.mark.django_db
+def test_the_skills_api_lists_ratings_of_current_members_and_the_risks(
+    api_client, team_skills, org, token_for
+):
+    manager = team_skills["manager"]
+    TeamMembership.objects.filter(team=team_skills["team"], user=team_skills["marketer"]).delete()
+    token = token_for(manager, "read")
+    body = api_client.get(
+        "/api/v1/skills/?team__slug=digital-marketing", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
+    by_name = {s["name"]: s for s in body["results"]}
+    assert set(by_name) == {"Google Ads bidding", "Weekly report"}
+    bidding = by_name["Google Ads bidding"]
+    assert (bidding["team"], bidding["capable"], bidding["at_risk"]) == (
+        "digital-marketing",
+        1,
+        True,
+    )
+    assert [(r["user"], r["level"]) for r in bidding["ratings"]] == [("manager", 3)]  # left: gone
+    assert bidding["ratings"][0]["level_label"] == "Can do it alone"
+    api_client.force_authenticate(org["users"]["ops"])  # not in the team: sees none of it
+    assert api_client.get("/api/v1/skills/").json()["count"] == 0
+    schema = api_client.get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"]["Skill"]["properties"]
+    assert {"capable", "at_risk", "ratings", "tool_name"} <= set(fields)
