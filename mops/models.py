@@ -102,6 +102,7 @@ class Scope(models.TextChoices):
     METRICS_READ = "metrics:read", _("Read metrics")
     METRICS_WRITE = "metrics:write", _("Push metrics")
     INCIDENTS_WRITE = "incidents:write", _("Open and update incidents")
+    OPERATIONS_WRITE = "operations:write", _("Change tools, checks, maintenance and runbooks")
     GOVERNANCE_WRITE = "governance:write", _("Update plans, actions and reviews")
 
 

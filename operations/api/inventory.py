@@ -1,7 +1,7 @@
 """Operations API: tools, checks, check results (read) and maintenance windows.
 
 Reads come from the selectors (objects you may not see are 404); writes go through the services
-and need *change* on the object (ops of its team) and, for tokens, the ``incidents:write`` scope.
+and need *change* on the object (ops of its team) and, for tokens, the ``operations:write`` scope.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from .inventory_serializers import (
 
 SCOPES = {
     "GET": "read",
-    "POST": "incidents:write",
-    "PATCH": "incidents:write",
-    "PUT": "incidents:write",
+    "POST": "operations:write",
+    "PATCH": "operations:write",
+    "PUT": "operations:write",
 }
 
 

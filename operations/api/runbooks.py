@@ -1,7 +1,7 @@
 """Operations API: runbooks and their executions.
 
 Reads need the ``read`` scope (tokens) and the role's view permission; writes need the
-``incidents:write`` scope (the operations write scope) and, for runbooks, the role's add/change
+``operations:write`` scope and, for runbooks, the role's add/change
 permission. Objects are those of the caller's teams (others answer 404). Checking off a step and
 finishing are decided by the services: ops staff of the runbook's team run it, and an approval
 step is given by someone holding the step's role, so a manager may approve without being able to
@@ -42,9 +42,9 @@ from .runbook_serializers import (
 
 SCOPES = {
     "GET": "read",
-    "POST": "incidents:write",
-    "PATCH": "incidents:write",
-    "PUT": "incidents:write",
+    "POST": "operations:write",
+    "PATCH": "operations:write",
+    "PUT": "operations:write",
 }
 
 

@@ -146,3 +146,18 @@ def test_ui_form_shows_field_errors(client, users):
     form = response.context["form"]
     assert "name" in form.errors and "scopes" in form.errors
     assert not ApiToken.objects.exists()
+
+
+def test_tokens_that_wrote_operations_objects_keep_that_right(users):
+    """Migration mops 0003: ``incidents:write`` used to cover tools, checks and runbooks."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    old, _raw = create_api_token(owner=users["ops"], name="bot", scopes=["incidents:write"])
+    reader, _raw = create_api_token(owner=users["ops"], name="reader", scopes=["read"])
+    import_module("mops.migrations.0003_operations_write_scope").split_scope(apps, None)
+    old.refresh_from_db()
+    reader.refresh_from_db()
+    assert old.scopes == ["incidents:write", "operations:write"]
+    assert reader.scopes == ["read"]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ops_api(bearer, users):
-    return bearer(users["ops"], "read", "incidents:write")
+    return bearer(users["ops"], "read", "operations:write")
 
 
 def test_create_tool_and_read_its_flags(ops_api, teams):

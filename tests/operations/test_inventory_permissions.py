@@ -104,6 +104,9 @@ def test_a_read_token_cannot_write(bearer, users, objects):
     assert client.get(f"/api/v1/tools/{tool.pk}/").status_code == 200
     response = client.patch(f"/api/v1/tools/{tool.pk}/", {"name": "X"}, format="json")
     assert response.status_code == 403
-    writer = bearer(users["ops"], "incidents:write")
+    incidents_only = bearer(users["ops"], "incidents:write")  # incidents, not the inventory
+    response = incidents_only.patch(f"/api/v1/tools/{tool.pk}/", {"name": "X"}, format="json")
+    assert response.status_code == 403
+    writer = bearer(users["ops"], "operations:write")
     response = writer.patch(f"/api/v1/tools/{tool.pk}/", {"name": "Salesforce CRM"}, format="json")
     assert response.status_code == 200 and response.json()["name"] == "Salesforce CRM"

@@ -165,7 +165,7 @@ def test_token_scopes(bearer, runbook, ops):
         reader.post("/api/v1/executions/", {"runbook": runbook.pk}, format="json").status_code
         == 403
     )
-    writer = bearer(ops, "incidents:write")
+    writer = bearer(ops, "operations:write")
     assert (
         writer.post("/api/v1/executions/", {"runbook": runbook.pk}, format="json").status_code
         == 201
