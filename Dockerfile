@@ -14,6 +14,12 @@ RUN groupadd --system --gid 1000 mops \
     && useradd --system --uid 1000 --gid mops --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin mops
 
+# pg_dump and pg_restore for the nightly backup and `manage.py restore_backup` (Debian's client is
+# at least as new as the PostgreSQL 15 that docker-compose.yml runs, as pg_dump must be).
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first (cached until the lock changes); every file is checked against its hash.
 COPY requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock
@@ -26,8 +32,8 @@ RUN DEBUG=false \
     SECRET_KEY=build-only-placeholder-for-collectstatic-never-used-at-runtime-0123456789 \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/media \
-    && chown mops:mops /app/media
+    && mkdir -p /app/media /app/backups \
+    && chown mops:mops /app/media /app/backups
 
 USER mops
 

@@ -205,6 +205,10 @@ STORAGES = {
 MEDIA_ROOT = _read("MEDIA_ROOT", env.path, default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
+# --- Backups (mops.backups: nightly, and `manage.py backup`) ---------------------------------
+BACKUP_DIR = _read("BACKUP_DIR", env.path, default=BASE_DIR / "backups")
+BACKUP_KEEP = _read("BACKUP_KEEP", env.int, default=14)  # the newest N backups are kept
+
 # --- Email ------------------------------------------------------------------------------
 _email = _read(
     "EMAIL_URL", env.email_url, default="consolemail://" if DEBUG else "smtp://localhost:25"

@@ -3,6 +3,17 @@ from django.core.management import call_command
 
 
 @shared_task
+def back_up_database() -> str:
+    """Nightly: a backup of the database into ``BACKUP_DIR``, then only the newest
+    ``BACKUP_KEEP`` kept. Returns the new backup's file name."""
+    from .backups import create_backup, prune_backups
+
+    backup = create_backup()
+    prune_backups()
+    return backup.name
+
+
+@shared_task
 def clear_expired_sessions() -> None:
     """Nightly housekeeping: drop expired sessions (idempotent)."""
     call_command("clearsessions")

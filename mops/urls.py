@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/tokens/", views.token_list, name="token_list"),
     path("accounts/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("teams/", views.team_list, name="team_list"),
+    path("backups/", views.backups, name="backups"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("operations/", include("operations.urls")),

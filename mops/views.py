@@ -1,7 +1,8 @@
-"""The shell's pages: overview, profile, API tokens and teams."""
+"""The shell's pages: overview, profile, API tokens, teams and (for admins) backups."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -99,4 +100,28 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "mops/team_detail.html",
         {"team": team, "history": selectors.history_of(team)},
+    )
+
+
+@login_required
+def backups(request: HttpRequest) -> HttpResponse:
+    """Admins see the database backups and can make one now (the nightly task makes one too)."""
+    from .backups import BackupError, create_backup, list_backups, prune_backups
+    from .permissions import is_admin
+
+    if not is_admin(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            made = create_backup()
+            prune_backups()
+        except BackupError as exc:
+            messages.error(request, _("The backup failed: %(reason)s") % {"reason": exc})
+        else:
+            messages.success(request, _("Backup %(name)s made.") % {"name": made.name})
+        return redirect("backups")
+    return render(
+        request,
+        "mops/backups.html",
+        {"backups": list_backups(), "directory": settings.BACKUP_DIR, "keep": settings.BACKUP_KEEP},
     )

@@ -58,6 +58,12 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture(autouse=True)
+def _backups_elsewhere(settings, tmp_path_factory):
+    """A scheduler test runs every due task, the nightly backup too: never into the checkout."""
+    settings.BACKUP_DIR = tmp_path_factory.getbasetemp() / "backups"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Every test that seeds the demo users hashes five passwords: with the production hasher
     (0.3 s each) that was most of the suite's time. Django's docs suggest a fast one for tests."""

@@ -327,6 +327,14 @@ def test_dockerfile_collects_static_with_build_only_secrets():
     assert "ALLOWED_HOSTS" not in persisted
 
 
+def test_backups_have_pg_dump_in_the_image_and_a_volume_web_and_worker_share(services):
+    runs = [args for keyword, args in dockerfile_instructions() if keyword == "RUN"]
+    assert any("apt-get install" in run and "postgresql-client" in run for run in runs)
+    assert any("/app/backups" in run and "chown mops" in run for run in runs)
+    for name in ("web", "worker", "beat"):
+        assert "backups:/app/backups" in services[name]["volumes"], name
+
+
 def test_dockerfile_does_not_run_as_root():
     users = [args.split()[0] for keyword, args in dockerfile_instructions() if keyword == "USER"]
     assert users, "no USER instruction: the container would run as root"
