@@ -1,4 +1,4 @@
-"""``GET /healthz``: database, cache, broker (when configured) and pending migrations.
+"""``GET /healthz``: database, cache, broker (when configured), pending migrations and backups.
 
 ``ok`` when everything answers, ``degraded`` (200) when only a non-essential part fails, ``fail``
 (503) when the database is unreachable.
@@ -50,13 +50,31 @@ def check_broker() -> str:
     return "ok"
 
 
+STALE_BACKUP_HOURS = 48  # the nightly backup missed a night and more
+
+
+def check_backups() -> str:
+    """The newest backup in ``BACKUP_DIR``: stale when older than two days ("none yet" on a new
+    installation, before the first night)."""
+    from django.utils import timezone
+
+    from .backups import list_backups
+
+    backups = list_backups()
+    if not backups:
+        return "none yet"
+    hours = (timezone.now() - backups[0].made_at).total_seconds() / 3600
+    return "ok" if hours <= STALE_BACKUP_HOURS else f"newest backup is {hours:.0f} h old"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "migrations": check_migrations,
     "cache": check_cache,
     "broker": check_broker,
+    "backups": check_backups,
 }
-HEALTHY = {"ok", "eager"}
+HEALTHY = {"ok", "eager", "none yet"}
 
 
 @never_cache

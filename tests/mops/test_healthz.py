@@ -48,3 +48,20 @@ def test_healthz_checks_the_real_broker(client):
 def test_database_check_really_queries(db):
     assert health.check_database() == "ok"
     assert connections["default"].is_usable()
+
+
+@pytest.mark.django_db
+def test_healthz_degraded_when_the_newest_backup_is_stale(client, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.BACKUP_DIR = tmp_path
+    assert client.get("/healthz").json()["checks"]["backups"] == "none yet"
+    old = (timezone.localtime() - timedelta(days=3)).strftime("%Y%m%d-%H%M%S")
+    (tmp_path / f"mops-{old}.dump").write_bytes(b"x")
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded" and body["checks"]["backups"] == "newest backup is 72 h old"
+    fresh = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    (tmp_path / f"mops-{fresh}.sqlite3.gz").write_bytes(b"x")
+    assert client.get("/healthz").json()["checks"]["backups"] == "ok"
