@@ -16,10 +16,12 @@ cache fails, the permissions are read from the database as Django does.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +35,24 @@ def _entry_key(user: Any) -> str:
     return f"mops:roles:user:{user.pk}:{int(user.is_superuser)}"
 
 
-def bump_generation(**_: Any) -> None:
-    """Every cached role is stale from now on (a signal receiver, hence ``**_``)."""
+def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet, or evicted
-        cache.set(GENERATION_KEY, 1, None)
+    except ValueError:  # not set yet, or evicted: a number no earlier generation had
+        cache.set(GENERATION_KEY, time.time_ns(), None)
     except Exception:
         logger.exception("could not invalidate the cached roles")
+
+
+def bump_generation(**_: Any) -> None:
+    """Every cached role is stale from now on (a signal receiver, hence ``**_``).
+
+    Bumped at once and again when the transaction commits: a request that read the roles from
+    the database between the two saw the old ones and cached them under the first bump's
+    generation, which the second makes stale.
+    """
+    _bump()
+    transaction.on_commit(_bump)
 
 
 def _read(user: Any) -> tuple[set[str], set[str], bool]:

@@ -86,3 +86,20 @@ def test_without_the_cache_roles_come_from_the_database(users, monkeypatch):
     allowed, queries = role_queries(lambda: fresh(users["manager"]).has_perm(PERM))
     assert allowed and queries
     assert not fresh(users["marketer"]).has_perm("governance.add_kpiprofile")
+
+
+def test_a_role_change_bumps_again_when_its_transaction_commits(
+    users, django_capture_on_commit_callbacks
+):
+    """A request that read the roles before the commit cached them under the first bump."""
+    from django.core.cache import cache
+
+    from mops.role_cache import GENERATION_KEY
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        users["marketer"].groups.add(Group.objects.get(name="manager"))
+        before_commit = cache.get(GENERATION_KEY)
+    assert before_commit is not None and callbacks
+    for callback in callbacks:
+        callback()
+    assert cache.get(GENERATION_KEY) != before_commit
