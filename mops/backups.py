@@ -53,6 +53,24 @@ def backup_dir() -> Path:
     return Path(settings.BACKUP_DIR)
 
 
+NIGHTLY_TASK = "mops.tasks.back_up_database"
+
+
+def nightly_time() -> str | None:
+    """When the nightly backup runs ("02:30"), as its periodic task says (admins may change it
+    in the admin); None when it is disabled or has no daily time."""
+    from django_celery_beat.models import PeriodicTask
+
+    task = (
+        PeriodicTask.objects.filter(task=NIGHTLY_TASK, enabled=True, crontab__isnull=False)
+        .select_related("crontab")
+        .first()
+    )
+    if task is None or not (task.crontab.hour.isdigit() and task.crontab.minute.isdigit()):
+        return None
+    return f"{int(task.crontab.hour):02d}:{int(task.crontab.minute):02d}"
+
+
 def list_backups(directory: Path | None = None) -> list[Backup]:
     """The backups in the directory, newest first (other files are ignored)."""
     directory = directory or backup_dir()

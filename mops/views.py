@@ -106,7 +106,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def backups(request: HttpRequest) -> HttpResponse:
     """Admins see the database backups and can make one now (the nightly task makes one too)."""
-    from .backups import BackupError, create_backup, list_backups, prune_backups
+    from .backups import BackupError, create_backup, list_backups, nightly_time, prune_backups
     from .permissions import is_admin
 
     if not is_admin(request.user):
@@ -123,5 +123,10 @@ def backups(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mops/backups.html",
-        {"backups": list_backups(), "directory": settings.BACKUP_DIR, "keep": settings.BACKUP_KEEP},
+        {
+            "backups": list_backups(),
+            "directory": settings.BACKUP_DIR,
+            "keep": settings.BACKUP_KEEP,
+            "nightly": nightly_time(),
+        },
     )

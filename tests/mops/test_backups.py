@@ -83,7 +83,12 @@ def test_the_backups_page_is_for_admins_and_makes_a_backup(client, users, backup
     client.force_login(users["manager"])
     assert client.get("/backups/").status_code == 403
     client.force_login(users["admin"])
-    assert "No backup yet" in client.get("/backups/").content.decode()
+    page = client.get("/backups/").content.decode()
+    assert "No backup yet" in page and "every night at 02:30" in page
+    from django_celery_beat.models import PeriodicTask
+
+    PeriodicTask.objects.filter(task="mops.tasks.back_up_database").update(enabled=False)
+    assert "The nightly backup is not scheduled" in client.get("/backups/").content.decode()
     response = client.post("/backups/", follow=True)
     page = response.content.decode()
     assert "made." in page and list_backups()[0].name in page
