@@ -37,7 +37,7 @@ from mops.models import Team
 from operations.models import ToolLifecycle
 from operations.selectors.inventory import tools_for, with_flags
 
-from .models import ActionStatus, Cadence, ReviewCadence, ReviewState
+from .models import ActionStatus, Cadence, ReviewCadence, ReviewState, at_risk
 from .selectors import actions_for, capable_members, kpi_profiles_for, reviews_for, skills_for
 
 # A share of at least this much reaches the level (checked from the top).
@@ -264,7 +264,7 @@ def _skills(user: Any) -> Tally:
         .order_by()
         .values_list("team_id", "capable")
     )
-    return _tally((team, n >= 2) for team, n in rows)
+    return _tally((team, not at_risk(n)) for team, n in rows)
 
 
 def scorecards(*, user: Any, today: datetime.date | None = None) -> list[Scorecard]:

@@ -15,15 +15,10 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from analytics.selectors import KpiReading as Sums  # numerator, denominator, value
+
 from .models import KpiProfile, KpiTarget
 from .status import STATUS_COLOUR, Status, TargetSpec, evaluate
-
-
-@dataclass(frozen=True)
-class Reading:
-    numerator: float | None
-    denominator: float | None
-    value: float | None
 
 
 @dataclass
@@ -34,7 +29,7 @@ class KpiReading:
     period_start: datetime.date | None
     period_end: datetime.date | None
     as_of: datetime.date
-    actual: Reading | None
+    actual: Sums | None
     forecast: float | None
     forecast_low: float | None
     forecast_high: float | None
@@ -69,17 +64,11 @@ def currency_of(kpi: Any, target: KpiTarget | None = None) -> str:
 
 def actual(
     *, kpi: Any, date_from: datetime.date, date_to: datetime.date, currency: str
-) -> Reading | None:
+) -> Sums | None:
     """The KPI over ``date_from``..``date_to`` in ``currency`` (None: no facts in that range)."""
     from analytics.selectors import kpi_actual
 
-    readings = kpi_actual(kpi=kpi, date_from=date_from, date_to=date_to)
-    reading = readings.get(currency)
-    if reading is None:
-        return None
-    return Reading(
-        numerator=reading.numerator, denominator=reading.denominator, value=reading.value
-    )
+    return kpi_actual(kpi=kpi, date_from=date_from, date_to=date_to).get(currency)
 
 
 def target_for(profile: KpiProfile, day: datetime.date) -> KpiTarget | None:
@@ -106,18 +95,13 @@ def read_kpi(
         return KpiReading(
             profile, None, currency, None, None, as_of, None, None, None, None, "", Status.UNKNOWN
         )
-    # the actual so far comes from the forecast's own read of the facts
-    forecast, so_far_sums = forecast_with_actual(
+    # the actual so far comes from the forecast's own read of the KPI's days
+    forecast, so_far = forecast_with_actual(
         kpi=kpi,
         period_start=target.period_start,
         period_end=target.period_end,
         as_of=as_of,
         currency=currency,
-    )
-    so_far = (
-        Reading(so_far_sums.numerator, so_far_sums.denominator, so_far_sums.value)
-        if so_far_sums is not None
-        else None
     )
     status = evaluate(profile.direction, target_spec(target), forecast.value)
     return KpiReading(

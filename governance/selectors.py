@@ -28,6 +28,7 @@ from .models import (
     SkillRating,
     Strategy,
     Vision,
+    at_risk,
 )
 
 
@@ -222,7 +223,7 @@ class SkillMatrix:
 
     @property
     def at_risk(self) -> list[Skill]:
-        return [s for s in self.skills if self.capable[s.pk] <= 1]
+        return [s for s in self.skills if at_risk(self.capable[s.pk])]
 
 
 def skill_matrix(*, user: Any, team: Team) -> SkillMatrix:

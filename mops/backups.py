@@ -165,6 +165,13 @@ def prune_backups(*, keep: int | None = None, directory: Path | None = None) -> 
     return [b.path for b in stale]
 
 
+def back_up(*, keep: int | None = None) -> tuple[Backup, list[Path]]:
+    """What the nightly task, ``manage.py backup`` and the Backups page do: a new backup, then
+    only the newest ``keep`` (``BACKUP_KEEP``) kept. Returns the backup and what was deleted."""
+    backup = create_backup()
+    return backup, prune_backups(keep=keep)
+
+
 def restore_backup(path: Path, *, using: str = "default") -> None:
     """Replace the database's contents with the backup's. Everything written since is lost."""
     if not path.is_file():

@@ -43,6 +43,22 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def steps_formset(
+    form: type[forms.Form], base: type[forms.BaseFormSet], *, max_num: int
+) -> type[forms.BaseFormSet]:
+    """A formset of ordered steps: one blank step to fill in, reorder by number, tick to delete,
+    at most ``max_num`` (the runbook and escalation policy forms)."""
+    return forms.formset_factory(
+        form,
+        formset=base,
+        extra=1,
+        can_order=True,
+        can_delete=True,
+        max_num=max_num,
+        validate_max=True,
+    )
+
+
 def with_one_more_form(
     formset_class: type[forms.BaseFormSet], data: QueryDict, *, prefix: str, **kwargs: Any
 ) -> forms.BaseFormSet:

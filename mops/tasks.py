@@ -6,10 +6,9 @@ from django.core.management import call_command
 def back_up_database() -> str:
     """Nightly: a backup of the database into ``BACKUP_DIR``, then only the newest
     ``BACKUP_KEEP`` kept. Returns the new backup's file name."""
-    from .backups import create_backup, prune_backups
+    from .backups import back_up
 
-    backup = create_backup()
-    prune_backups()
+    backup, _deleted = back_up()
     return backup.name
 
 

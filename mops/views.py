@@ -106,15 +106,14 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def backups(request: HttpRequest) -> HttpResponse:
     """Admins see the database backups and can make one now (the nightly task makes one too)."""
-    from .backups import BackupError, create_backup, list_backups, nightly_time, prune_backups
+    from .backups import BackupError, back_up, list_backups, nightly_time
     from .permissions import is_admin
 
     if not is_admin(request.user):
         raise PermissionDenied
     if request.method == "POST":
         try:
-            made = create_backup()
-            prune_backups()
+            made, _deleted = back_up()
         except BackupError as exc:
             messages.error(request, _("The backup failed: %(reason)s") % {"reason": exc})
         else:

@@ -20,6 +20,7 @@ from ..models import (
     Skill,
     SkillRating,
     Strategy,
+    at_risk,
 )
 
 User = get_user_model()
@@ -313,4 +314,4 @@ class SkillSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_at_risk(self, skill: Skill) -> bool:
-        return skill.capable <= 1  # type: ignore[attr-defined]
+        return at_risk(skill.capable)  # type: ignore[attr-defined]

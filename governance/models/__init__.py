@@ -21,7 +21,7 @@ from .reviews import (
     ReviewState,
     ReviewTransition,
 )
-from .skills import CAPABLE, Skill, SkillLevel, SkillRating
+from .skills import CAPABLE, Skill, SkillLevel, SkillRating, at_risk
 
 __all__ = [
     "CAPABLE",
@@ -52,4 +52,5 @@ __all__ = [
     "Strategy",
     "StrategyStatus",
     "Vision",
+    "at_risk",
 ]

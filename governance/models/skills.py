@@ -21,6 +21,11 @@ class SkillLevel(models.IntegerChoices):
 CAPABLE = SkillLevel.ALONE
 
 
+def at_risk(capable: int) -> bool:
+    """Fewer than two current members can do the skill alone: one absence stops the work."""
+    return capable < 2
+
+
 class Skill(models.Model):
     """Something the team needs people able to do: operate a tool, run a process, analyse."""
 

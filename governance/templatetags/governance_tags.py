@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from ..models import SkillLevel
+from ..models import SkillLevel, at_risk
 from ..status import STATUS_COLOUR, Status
 
 register = template.Library()
@@ -49,6 +49,12 @@ def pct(value: float | None) -> str:
 @register.filter
 def get_item(mapping: dict, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter(name="at_risk")
+def at_risk_filter(capable: int) -> bool:
+    """``{% if n|at_risk %}``: the 属人化 rule of ``governance.models.at_risk``."""
+    return at_risk(int(capable or 0))
 
 
 SKILL_BADGES = {0: "grey", 1: "amber", 2: "blue", 3: "green", 4: "green"}

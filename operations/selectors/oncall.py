@@ -53,6 +53,20 @@ class TeamOncall:
     slas: list[SlaRow]
 
 
+def team_slas(team: Team) -> list[SlaRow]:
+    """Per severity, the team's own acknowledge time and the organisation's default (one query)."""
+    own: dict[str, SeverityPolicy] = {}
+    default: dict[str, SeverityPolicy] = {}
+    for policy in SeverityPolicy.objects.filter(team__isnull=True) | SeverityPolicy.objects.filter(
+        team=team
+    ):
+        (default if policy.team_id is None else own)[policy.severity] = policy
+    return [
+        SlaRow(value, str(label), own.get(value), default.get(value))
+        for value, label in Severity.choices
+    ]
+
+
 def team_oncall(team: Team) -> TeamOncall:
     steps = EscalationStep.objects.select_related("notify_user", "channel").order_by("order")
     policies = (
@@ -60,18 +74,9 @@ def team_oncall(team: Team) -> TeamOncall:
         .prefetch_related(Prefetch("steps", queryset=steps))
         .order_by("-is_default", "name")
     )
-    own: dict[str, SeverityPolicy] = {}
-    default: dict[str, SeverityPolicy] = {}
-    for policy in SeverityPolicy.objects.filter(team__isnull=True) | SeverityPolicy.objects.filter(
-        team=team
-    ):
-        (default if policy.team_id is None else own)[policy.severity] = policy
     return TeamOncall(
         team=team,
         channels=list(NotificationChannel.objects.filter(team=team).order_by("name")),
         policies=list(policies),
-        slas=[
-            SlaRow(value, str(label), own.get(value), default.get(value))
-            for value, label in Severity.choices
-        ],
+        slas=team_slas(team),
     )

@@ -19,7 +19,7 @@ from mops.forms import add_service_errors, with_one_more_form
 from mops.models import Team
 
 from ..models import EscalationPolicy, NotificationChannel
-from ..selectors.oncall import can_edit_oncall, oncall_teams, team_oncall
+from ..selectors.oncall import can_edit_oncall, oncall_teams, team_oncall, team_slas
 from ..services import oncall as services
 from .oncall_forms import BaseStepFormSet, ChannelForm, PolicyForm, SlaForm, StepFormSet
 
@@ -153,7 +153,7 @@ def policy_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def sla_form(request: HttpRequest, slug: str) -> HttpResponse:
     team = _team(request, slug, edit=True)
     initial = {}
-    for row in team_oncall(team).slas:
+    for row in team_slas(team):
         if row.own is not None:
             initial[f"{row.severity}_ack"] = row.own.ack_minutes
             initial[f"{row.severity}_escalate"] = row.own.escalate_after_minutes

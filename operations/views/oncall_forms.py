@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from mops.forms import steps_formset
 from mops.models import Role
 
 from ..models import ChannelKind, NotificationChannel, Severity
@@ -97,15 +98,7 @@ class BaseStepFormSet(forms.BaseFormSet):
         return specs
 
 
-StepFormSet = forms.formset_factory(
-    StepForm,
-    formset=BaseStepFormSet,
-    extra=1,
-    can_order=True,
-    can_delete=True,
-    max_num=MAX_STEPS,
-    validate_max=True,
-)
+StepFormSet = steps_formset(StepForm, BaseStepFormSet, max_num=MAX_STEPS)
 
 
 class SlaForm(forms.Form):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from mops.forms import steps_formset
 from mops.models import Role, Team
 from mops.permissions import is_admin, restrict
 
@@ -118,15 +119,7 @@ class BaseStepFormSet(forms.BaseFormSet):
         ]
 
 
-StepFormSet = forms.formset_factory(
-    StepForm,
-    formset=BaseStepFormSet,
-    extra=1,
-    can_order=True,
-    can_delete=True,
-    max_num=MAX_STEPS,
-    validate_max=True,
-)
+StepFormSet = steps_formset(StepForm, BaseStepFormSet, max_num=MAX_STEPS)
 
 
 class StartForm(forms.Form):

@@ -137,7 +137,6 @@ def test_people_see_only_their_teams_evidence(evidence):
 @pytest.mark.django_db
 def test_query_count_does_not_grow_with_teams_and_tools(evidence, django_assert_num_queries):
     manager = evidence["users"]["manager"]
-    manager._mops_is_admin = False  # the per-user cache, filled before counting
     scorecards(user=manager, today=TODAY)
     with CaptureQueriesContext(connection) as before:
         scorecards(user=manager, today=TODAY)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...backups import BackupError, create_backup, prune_backups
+from ...backups import BackupError, back_up
 
 
 class Command(BaseCommand):
@@ -21,10 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            backup = create_backup()
+            backup, deleted = back_up(keep=options["keep"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        for path in prune_backups(keep=options["keep"]):
+        for path in deleted:
             self.stdout.write(f"deleted {path.name}")
         self.stdout.write(f"{backup.size:,} bytes")
         self.stdout.write(str(backup.path))
