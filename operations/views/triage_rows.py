@@ -15,13 +15,12 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mops.relative_time import naturaltime, timesince, timeuntil
 from mops.reverse_many import url_for_each
 
 from ..models import IncidentState, Severity
@@ -94,7 +93,7 @@ class BoardRows:
 
     def context(self, row: TriageRow) -> str:
         """The team, the affected tools and the number of alerts: "Team · GTM · 3 alerts"."""
-        parts = [row.incident.team.name, *(tool.name for tool in row.tools)]
+        parts = [row.incident.team.name, *row.tools]
         alerts = row.incident.alert_count
         if alerts > 1:
             parts.append(ngettext("%(n)s alert", "%(n)s alerts", alerts) % {"n": alerts})
