@@ -15,6 +15,8 @@ PAGES = (
     ("campaign_list", ("analytics:campaign_list",)),
     ("overview", ("home",)),
     ("triage", ("operations:triage", "operations:index")),
+    # what each open triage page asks for every 5 s: the board alone
+    ("triage_board", ("operations:triage_board",)),
     ("kpi_dashboard", ("governance:kpi_dashboard", "governance:kpi_list", "analytics:kpis")),
 )
 

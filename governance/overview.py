@@ -25,7 +25,9 @@ def governance_panel(request: HttpRequest) -> dict[str, Any] | None:
         "section": "governance",
         "title": _("Needs attention"),
         "template": "governance/_panel_attention.html",
-        "overdue": list(overdue_actions(user=user)[:5]),
+        "overdue": list(
+            overdue_actions(user=user).select_related(None).only("title", "due_date")[:5]
+        ),
         "kpis": board[:5],
         "today": timezone.localdate(),
     }
@@ -39,6 +41,8 @@ def feedback_for_operations_panel(request: HttpRequest) -> dict[str, Any] | None
     items = (
         feedback_for(user=user)
         .filter(direction=FeedbackDirection.TO_OPERATIONS, status__in=["open", "accepted"])
+        .select_related(None)
+        .only("title", "status")
         .order_by("-created_at")[:5]
     )
     return {

@@ -10,9 +10,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..models import CheckState
 from ..selectors.inventory import FLAGS, tools_for, with_flags
 from ..selectors.maintenance import maintenance_between
-from ..selectors.monitoring import attention_checks, state_counts
+from ..selectors.monitoring import attention_checks, checks_for
 
 
 def inventory_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -24,15 +25,18 @@ def inventory_panel(request: HttpRequest) -> dict[str, Any] | None:
     flagged = with_flags(tools_for(user=user).select_related(None)).order_by()
     rows = list(flagged.values_list(*FLAGS))
     risks = {flag: sum(1 for row in rows if row[i]) for i, flag in enumerate(FLAGS)}
-    # the panel shows each check's tool only (checks_for joins four more tables)
-    attention = attention_checks(user=user).select_related(None).select_related("tool")
+    # the panel shows each check's name, state and tool (checks_for joins four more tables)
+    shown = attention_checks(user=user).select_related(None).select_related("tool")
+    attention = list(shown.only("name", "state", "tool__name")[:10])
+    # the checks that are up are counted only when none needs attention: then the panel says so
+    up = None if attention else checks_for(user=user).filter(state=CheckState.UP).count()
     now = timezone.now()
     return {
         "section": "operations",
         "title": _("Checks, tools and maintenance"),
         "template": "operations/_inventory_panel.html",
-        "attention": list(attention[:10]),
-        "counts": state_counts(user=user),
+        "attention": attention,
+        "up": up,
         "risks": risks,
         "maintenance": maintenance_between(
             start=now, end=now + datetime.timedelta(days=7), user=user

@@ -170,3 +170,43 @@ def test_a_kpi_without_facts_in_its_target_period_shows_a_dash(client, world, to
     assert response.status_code == 200
     row = response.content.decode().split("<code>sessions</code>")[1].split("</tr>")[0]
     assert row.count("<td>—</td>") >= 1
+
+
+def test_overview_panels_read_overdue_actions_and_requests_in_constant_queries(
+    client, world, django_assert_num_queries
+):
+    """The governance panels on the overview read only what they show of each action and
+    request: more of them cost no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.services.feedback import create_feedback
+
+    users, teams = world["users"], world["teams"]
+
+    def add(n, start):
+        for i in range(start, start + n):
+            create_action(
+                title=f"Overdue {i}",
+                owner=users["manager"],
+                due_date=TODAY - dt.timedelta(days=3 + i),
+                team=world["team"],
+                by=users["manager"],
+            )
+            create_feedback(
+                direction="to_operations",
+                title=f"Request {i}",
+                from_team=teams["digital-marketing"],
+                to_team=teams["marketing-ops"],
+                by=users["manager"],
+            )
+
+    add(1, 0)
+    client.force_login(users["manager"])
+    client.get("/")
+    with CaptureQueriesContext(connection) as first:
+        client.get("/")
+    add(4, 1)
+    with django_assert_num_queries(len(first.captured_queries)):
+        page = client.get("/").content.decode()
+    assert all(f"Overdue {i}" in page and f"Request {i}" in page for i in range(5))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from operations.models import Runbook, RunbookVersion
 from operations.services.runbooks import update_runbook
@@ -234,3 +237,31 @@ def test_operations_section_shows_the_runbooks_panel(client, runbook, ops, ga4):
     page = client.get(reverse("operations:index")).content.decode()
     assert reverse("operations:runbook_coverage") in page
     assert "1 tool without a runbook" in page
+
+
+def test_runbooks_panel_lists_the_five_most_overdue_and_counts_them_all(
+    client, make_runbook, ops, gtm, django_assert_num_queries
+):
+    from django.test import RequestFactory
+
+    from operations.views.runbook_overview import runbooks_panel
+
+    made = [make_runbook(title=f"Runbook {i}", tools=[gtm]) for i in range(7)]
+    for days, runbook in enumerate(made):  # Runbook 0 is the most overdue
+        Runbook.objects.filter(pk=runbook.pk).update(
+            review_interval_days=1,
+            last_reviewed_at=timezone.now() - timedelta(days=30 - days),
+        )
+    make_runbook(title="Reviewed today", tools=[gtm])
+    request = RequestFactory().get("/")
+    request.user = ops
+    ops.has_perm("operations.view_runbook")  # the role cache is warm, as on a page
+    with django_assert_num_queries(3):
+        panel = runbooks_panel(request)
+    assert panel is not None
+    assert [r.title for r in panel["stale"]] == [f"Runbook {i}" for i in range(5)]
+    assert panel["stale_count"] == 7
+    assert panel["uncovered_count"] == 0 and panel["single_count"] == 0
+    client.force_login(ops)
+    page = client.get(reverse("operations:index")).content.decode()
+    assert "7 runbooks overdue for review" in page and "Runbook 5" not in page

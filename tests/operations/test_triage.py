@@ -314,3 +314,63 @@ def test_board_rows_show_deadline_alerts_and_assignee(org, client, board_data):
 
     ja = client.get(BOARD, headers={"accept-language": "ja"}).content.decode()
     assert "アラート 3 件" in ja and "担当者なし" in ja and "残り 14" in ja
+
+
+@pytest.mark.django_db
+def test_an_admin_may_act_on_every_row_without_a_query_for_it(org, client, board_data):
+    """Ops staff's board asks which shown incidents they may change; an admin may change all."""
+    bulk_incidents(board_data["team"], 3, board_data["tool"])
+    counts = {}
+    for username in ("ops", "admin"):
+        client.force_login(org["users"][username])
+        counts[username] = _count(client, BOARD)
+        html = client.get(BOARD).content.decode()
+        assert html.count('data-action="resolve"') == 3
+        assert html.count("GTM") >= 3  # each row names its tool
+    assert counts["admin"] == counts["ops"] - 1
+
+
+@pytest.mark.django_db
+def test_inventory_panel_leads_with_checks_down_or_late_else_counts_those_up(
+    org, board_data, django_assert_num_queries
+):
+    from django.test import RequestFactory
+
+    from operations.views.inventory_overview import inventory_panel
+
+    request = RequestFactory().get("/")
+    request.user = org["users"]["ops"]
+    inventory_panel(request)  # warm the per-process caches (roles, content types)
+    with django_assert_num_queries(3):  # tools' flags, the checks down or late, maintenance
+        panel = inventory_panel(request)
+    assert panel is not None and panel["up"] is None
+    assert [c.name for c in panel["attention"]] == ["Check 2", "Check 1"]  # late, then down
+    Check.objects.filter(state__in=["down", "late"]).update(state="up")
+    with django_assert_num_queries(4):  # and the checks up, which the panel then counts
+        panel = inventory_panel(request)
+    assert panel["attention"] == [] and panel["up"] == 3
+
+
+@pytest.mark.django_db
+def test_event_feed_shows_each_event_in_a_constant_number_of_queries(
+    org, client, board_data, django_assert_num_queries
+):
+    """The feed reads only the columns it shows: nothing is fetched again per event."""
+    incident = make_incident(org, title="feed")
+    ops = org["users"]["ops"]
+    client.force_login(ops)
+
+    def comment(n):
+        for i in range(n):
+            IncidentEvent.objects.create(
+                incident=incident, kind="comment", actor=ops, message=f"note {i}"
+            )
+
+    comment(1)
+    expected = _count(client, BOARD)
+    comment(20)
+    with django_assert_num_queries(expected):
+        html = client.get(BOARD).content.decode()
+    feed = html.split('id="h-events"', 1)[1]
+    assert feed.count(f'href="{incident.get_absolute_url()}"') == 15
+    assert "note 19" in feed and "(ops)" in feed
