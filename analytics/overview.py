@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import batches_for
+from .selectors import batch_rows, batches_for
 
 
 def recent_imports_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -17,5 +17,5 @@ def recent_imports_panel(request: HttpRequest) -> dict[str, Any] | None:
         "section": "analytics",
         "title": _("Recent imports"),
         "template": "analytics/_panel_imports.html",
-        "batches": list(batches_for(user=request.user)[:5]),
+        "batches": list(batch_rows(batches_for(user=request.user))[:5]),
     }

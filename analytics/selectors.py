@@ -48,6 +48,27 @@ def batches_for(*, user: Any) -> QuerySet[ImportBatch]:
     return qs.filter(Q(created_by=user) | Q(team__in=user.teams.all()))
 
 
+def batch_rows(batches: QuerySet[ImportBatch]) -> QuerySet[ImportBatch]:
+    """The batches with what ``_batch_table.html`` shows of each: not their stored errors,
+    options or file (a refused load keeps up to a few hundred errors)."""
+    return (
+        batches.select_related(None)
+        .select_related("created_by")
+        .only(
+            "kind",
+            "status",
+            "filename",
+            "source",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "started_at",
+            "created_by__username",
+        )
+    )
+
+
 # --- KPIs, anomalies, freshness -------------------------------------------------------------
 
 

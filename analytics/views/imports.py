@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ..forms import MappingForm, UploadForm
 from ..models import BatchStatus, ImportBatch
-from ..selectors import batches_for, campaigns_for
+from ..selectors import batch_rows, batches_for, campaigns_for
 from ..services.uploads import (
     Preview,
     confirm_upload,
@@ -55,7 +55,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "analytics/upload.html",
-        {"form": form, "batches": batches_for(user=request.user)[:10]},
+        {"form": form, "batches": batch_rows(batches_for(user=request.user))[:10]},
     )
 
 
@@ -119,7 +119,7 @@ def upload_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    qs = batches_for(user=request.user)
+    qs = batch_rows(batches_for(user=request.user))
     status = request.GET.get("status")
     if status in BatchStatus.values:
         qs = qs.filter(status=status)

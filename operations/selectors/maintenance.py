@@ -9,7 +9,7 @@ Tokyo, not in UTC.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,16 +83,23 @@ def maintenance_between(
     end: datetime.datetime,
     tools: Iterable[Tool] | None = None,
     user: Any = None,
+    shown: Sequence[str] = (),
 ) -> list[Occurrence]:
     """Occurrences of non-cancelled windows overlapping [start, end), oldest first.
 
     Without ``user`` every window counts (the engine's view); with it only the user's windows.
+    ``shown`` reads only those fields of each window (``tool__name``…), besides what its
+    occurrences are worked out from.
     """
     qs = (
         windows_for(user=user)
         if user is not None
         else MaintenanceWindow.objects.select_related("tool", "team")
     )
+    if shown:
+        related = {name.split("__")[0] for name in shown if "__" in name}
+        qs = qs.select_related(None).select_related(*related)
+        qs = qs.only("starts_at", "ends_at", "recurrence", *shown)
     if tools is not None:
         qs = qs.filter(tool__in=[t.pk for t in tools])
     found: list[Occurrence] = []

@@ -39,6 +39,9 @@ def inventory_panel(request: HttpRequest) -> dict[str, Any] | None:
         "up": up,
         "risks": risks,
         "maintenance": maintenance_between(
-            start=now, end=now + datetime.timedelta(days=7), user=user
+            start=now,
+            end=now + datetime.timedelta(days=7),
+            user=user,
+            shown=("title", "tool__name"),
         )[:5],
     }

@@ -323,3 +323,39 @@ def test_uploads_never_confirmed_are_pruned_with_their_files_after_a_week(
     settings.ANALYTICS_ABANDONED_UPLOAD_DAYS = 0
     assert prune_abandoned_uploads(now=timezone.now() + datetime.timedelta(seconds=1)) == 1
     assert not ImportBatch.objects.filter(pk=recent.pk).exists()
+
+
+def test_batch_tables_read_what_they_show_in_constant_queries(
+    marketer, users, teams, django_assert_num_queries
+):
+    """The import lists read a batch's figures, not its stored errors; more batches cost no
+    more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def refused(first, last):
+        for i in range(first, last + 1):
+            ImportBatch.objects.create(
+                kind="upload",
+                status=BatchStatus.REFUSED,
+                created_by=users["marketer"],
+                team=teams["digital-marketing"],
+                filename=f"refused-{i}.csv",
+                errors=[{"index": r, "field": "date", "message": "bad date"} for r in range(300)],
+                error_count=300,
+                rejected=300,
+            )
+
+    refused(0, 0)
+    counts = {}
+    for url in ("/analytics/imports/", "/analytics/imports/new/", "/"):
+        marketer.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            marketer.get(url)
+        counts[url] = len(queries)
+        assert not any('"errors"' in q["sql"] for q in queries.captured_queries), url
+    refused(1, 4)
+    for url, expected in counts.items():
+        with django_assert_num_queries(expected):
+            page = marketer.get(url).content.decode()
+        assert "refused-4.csv" in page and "marketer" in page, url

@@ -352,6 +352,23 @@ def test_inventory_panel_leads_with_checks_down_or_late_else_counts_those_up(
 
 
 @pytest.mark.django_db
+def test_inventory_panel_shows_this_weeks_maintenance_in_constant_queries(
+    org, client, board_data, django_assert_num_queries
+):
+    from .inventory_factories import make_window
+
+    soon = timezone.now() + timedelta(hours=1)
+    make_window(board_data["tool"], soon, title="Upgrade 0")
+    client.force_login(org["users"]["ops"])
+    expected = _count(client, INDEX)
+    for day in range(1, 4):
+        make_window(board_data["tool"], soon + timedelta(days=day), title=f"Upgrade {day}")
+    with django_assert_num_queries(expected):
+        html = client.get(INDEX).content.decode()
+    assert all(f"GTM: Upgrade {day}" in html for day in range(4))
+
+
+@pytest.mark.django_db
 def test_event_feed_shows_each_event_in_a_constant_number_of_queries(
     org, client, board_data, django_assert_num_queries
 ):
