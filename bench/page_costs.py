@@ -1,16 +1,18 @@
 """``python -m bench.page_costs [URL …]``: where a page's server time goes, per request.
 
 Runs against the benchmark database (``<DATABASE_URL's name>_bench``) that ``make bench`` (or
-``python -m bench.run --only pages``) left behind, as its admin user, and prints for each URL
-(default: the bare view, the overview and the triage page) the median of 40 requests: the time,
-the queries, their database round trips (timed with ``connection.execute_wrapper``) and Django's
-compilation of their SQL (``SQLCompiler.as_sql`` timed on its own); the last two bound how fast
-the page can get without fewer queries. ``--profile N`` adds where the rest goes.
+``python -m bench.run --only pages``) left behind, as its admin user (``--user`` names another),
+and prints for each URL (default: the bare view, the overview and the triage page) the median
+of 40 requests: the time, the queries, their database round trips (timed with
+``connection.execute_wrapper``) and Django's compilation of their SQL (``SQLCompiler.as_sql``
+timed on its own); the last two bound how fast the page can get without fewer queries.
+``--profile N`` adds where the rest goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
@@ -22,6 +24,7 @@ REQUESTS = 40
 
 
 def page_costs(url: str, client: Any) -> dict[str, float]:
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
     from django.db.models.sql.compiler import SQLCompiler
 
@@ -40,7 +43,10 @@ def page_costs(url: str, client: Any) -> dict[str, float]:
 
     def compiled(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
-        self.as_sql()  # once more, timed: execute_sql compiles it again
+        # once more, timed (execute_sql compiles it again); a query that can match nothing
+        # (.none()) raises here, and execute_sql answers it without the database
+        with contextlib.suppress(EmptyResultSet):
+            self.as_sql()
         compiles.append(time.perf_counter() - start)
         return execute_sql(self, *args, **kwargs)
 
@@ -75,6 +81,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, metavar="N", help="also print the N costliest functions (cProfile)"
     )
+    parser.add_argument(
+        "--user",
+        default="admin",
+        help="whose pages (default admin, who sees everything; 'manager' is a member of the "
+        "team whose incidents the benchmark seeds, so each read goes through their object "
+        "permissions)",
+    )
     args = parser.parse_args()
     env.production_environment(env.bench_url(os.environ.get("DATABASE_URL")))
     env.setup_django(migrate=False)
@@ -82,6 +95,10 @@ def main() -> None:
 
     # as the pages benchmark reads them (its full size)
     with reading_pages(day_after_data(data.shape_for(1_000_000))) as client:
+        if args.user != "admin":
+            from django.contrib.auth import get_user_model
+
+            client.force_login(get_user_model().objects.get(username=args.user))
         for url in args.urls:
             c = page_costs(url, client)
             print(

@@ -24,3 +24,17 @@ def test_page_costs_counts_the_queries_the_page_runs(org, client):
     from django.db.models.sql.compiler import SQLCompiler
 
     assert SQLCompiler.execute_sql.__qualname__ == "SQLCompiler.execute_sql"
+
+
+@pytest.mark.django_db
+def test_page_costs_times_a_page_with_a_query_that_matches_nothing(org, client):
+    """A manager reads the triage board but may change no incident: the question "which of
+    these may they change" is a .none() query, whose SQL cannot be compiled."""
+    from operations.models import Incident
+    from tests.operations.incident_support import S, make_incident
+
+    make_incident(org)
+    assert Incident.objects.filter(team=org["teams"][S]).exists()
+    client.force_login(org["users"]["manager"])
+    costs = page_costs("/operations/", client)
+    assert costs["queries"] > 3 and costs["compile_ms"] > 0
