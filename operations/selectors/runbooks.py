@@ -21,6 +21,7 @@ from django.db.models import (
     Prefetch,
     QuerySet,
     Value,
+    Window,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -69,6 +70,14 @@ def runbooks_for(*, user: Any, action: str = "view") -> QuerySet[Runbook]:
 def stale_runbooks(*, user: Any, now: datetime.datetime | None = None) -> QuerySet[Runbook]:
     qs = runbooks_for(user=user)
     return qs.filter(due_at__lt=now or timezone.now()).order_by("due_at")  # type: ignore[misc]
+
+
+def most_overdue(*, user: Any, limit: int) -> tuple[list[Runbook], int]:
+    """The ``limit`` runbooks most overdue for review (their title and key only) and how many are
+    overdue in all: one query (each row carries the total as a window)."""
+    stale = stale_runbooks(user=user).select_related(None).prefetch_related(None)
+    rows = list(stale.only("pk", "title").annotate(stale_total=Window(Count("pk")))[:limit])
+    return list(rows), rows[0].stale_total if rows else 0
 
 
 def tools_without_runbook(*, user: Any) -> QuerySet[Tool]:

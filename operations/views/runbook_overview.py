@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Window
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
@@ -18,20 +17,13 @@ def runbooks_panel(request: HttpRequest) -> dict[str, Any] | None:
     if not request.user.has_perm("operations.view_runbook"):
         return None
     user = request.user
-    # the most overdue first, each row carrying how many are overdue in all
-    stale = list(
-        selectors.stale_runbooks(user=user)
-        .select_related(None)
-        .prefetch_related(None)
-        .only("pk", "title")
-        .annotate(stale_total=Window(Count("pk")))[:STALE_SHOWN]
-    )
+    stale, stale_count = selectors.most_overdue(user=user, limit=STALE_SHOWN)
     return {
         "section": "operations",
         "title": gettext_lazy("Runbooks"),
         "template": "operations/_runbook_panel.html",
         "stale": stale,
-        "stale_count": stale[0].stale_total if stale else 0,
+        "stale_count": stale_count,
         "uncovered_count": selectors.tools_without_runbook(user=user).count(),
         "single_count": selectors.single_executor_runbooks(user=user).count(),
     }
