@@ -58,7 +58,7 @@ def run_recompute(report: Report, reps: int, shape: data.Shape) -> None:
 def report_pages(
     report: Report, small: dict[str, Any], large: dict[str, Any], sizes: dict[str, int]
 ) -> None:
-    from bench.pages import PAGES
+    from bench.pages import MEMBER, MEMBER_PAGES, PAGES
 
     bare = large["bare_ms"]
     report.add(
@@ -83,6 +83,27 @@ def report_pages(
             f"HTTP {page['status']}; {fmt(sizes['incidents'])} vs "
             f"{fmt(sizes['incidents_small'])} incidents; {sizes['kpis']} KPIs with a target",
             "<= 5",
+            seconds=page["median_ms"] / 1000,
+            queries=page["queries"],
+            queries_small=before["queries"],
+            queries_same=same,
+        )
+    # no target of their own: what the same pages cost a team member, beside the admin's
+    for name in MEMBER_PAGES:
+        key = f"{name}_member"
+        if key not in large["pages"]:
+            continue
+        page, before, admin = large["pages"][key], small["pages"][key], large["pages"][name]
+        same = page["queries"] == before["queries"]
+        report.add(
+            f"pages_{key}",
+            page["median_ms"] / bare,
+            f"{page['url']} as {MEMBER}, a member of the team whose incidents are seeded (each "
+            f"read filtered by their object permissions) {page['median_ms']:.1f} ms vs bare "
+            f"{bare:.1f} ms, the admin's {admin['median_ms']:.1f} ms; queries {page['queries']} "
+            f"at {fmt(sizes['main'])} facts vs {before['queries']} at "
+            f"{fmt(sizes['pages_small'])} facts ({'same' if same else 'DIFFERENT'}); "
+            f"HTTP {page['status']}",
             seconds=page["median_ms"] / 1000,
             queries=page["queries"],
             queries_small=before["queries"],

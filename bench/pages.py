@@ -19,6 +19,10 @@ PAGES = (
     ("triage_board", ("operations:triage_board",)),
     ("kpi_dashboard", ("governance:kpi_dashboard", "governance:kpi_list", "analytics:kpis")),
 )
+# The same pages as a member of the team whose incidents ``seed_incidents`` makes: the admin sees
+# everything unfiltered, a member's every read goes through their object permissions.
+MEMBER = "manager"
+MEMBER_PAGES = ("overview", "triage", "triage_board")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -100,23 +104,32 @@ def seed_kpi_board(today: dt.date) -> int:
 def measure(requests: int, today: dt.date) -> dict[str, Any]:
     """{"bare_ms", pages: {name: {"median_ms", "queries", "status"}}}, read as in
     ``reading_pages(today)``."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     out: dict[str, Any] = {"pages": {}}
-    with reading_pages(today) as client:
-        urls = {"bare": "/bench/bare/", **available_pages()}
-        for url in urls.values():
+    with reading_pages(today) as admin:
+        member = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
+        member.force_login(get_user_model().objects.get(username=MEMBER))
+        found = available_pages()
+        urls = {
+            "bare": (admin, "/bench/bare/"),
+            **{name: (admin, url) for name, url in found.items()},
+            **{f"{name}_member": (member, found[name]) for name in MEMBER_PAGES if name in found},
+        }
+        for client, url in urls.values():
             client.get(url)  # warm caches, template loading, first-query plans
         # Rounds of every URL back to back, so a change in the machine's load hits the floor
         # and the pages alike (timing each URL's requests in a block of its own did not).
         times: dict[str, list[float]] = {name: [] for name in urls}
         for _ in range(requests):
-            for name, url in urls.items():
+            for name, (client, url) in urls.items():
                 start = time.perf_counter()
                 client.get(url)
                 times[name].append(time.perf_counter() - start)
-        for name, url in urls.items():
+        for name, (client, url) in urls.items():
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
             ms = statistics.median(times[name]) * 1000
