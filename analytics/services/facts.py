@@ -114,12 +114,15 @@ class CampaignResolver:
         if not new.any():
             return stage
         extra = {"currency": self.currency} if self.currency else {}
-        for key, name in self.to_create.items():
+        # a snapshot: a streamed load resolves the next block in another thread meanwhile, and
+        # only appends (the stand-ins in ``stage`` are all in it)
+        wanted = list(self.to_create.items())
+        for key, name in wanted:
             if key not in self.created:
                 self.created[key] = create_campaign(
                     team=self.create_for_team, name=name, code=code_from_name(name), **extra
                 ).pk
-        real = np.array([self.created[key] for key in self.to_create], dtype="int64")
+        real = np.array([self.created[key] for key, _name in wanted], dtype="int64")
         ids = ids.copy()
         ids[new] = real[-1 - ids[new]]
         return stage.assign(campaign_id=ids)
@@ -156,17 +159,25 @@ def points_frame(points: Sequence[Point]) -> pd.DataFrame:
     )
 
 
+def metrics_by_key() -> dict[str, Metric]:
+    return {m.key: m for m in Metric.objects.all()}
+
+
 def validate_frame(
-    frame: pd.DataFrame, resolver: CampaignResolver, field_prefix: Callable[[int], str]
+    frame: pd.DataFrame,
+    resolver: CampaignResolver,
+    field_prefix: Callable[[int], str],
+    metrics: dict[str, Metric] | None = None,
 ) -> tuple[pd.DataFrame, list[PointError]]:
     """Check every point, a column at a time; return the rows to write and the errors.
 
     The rows to write have the columns ``write_facts`` takes, and ``index`` (the point's).
 
     Each distinct campaign and metric is looked up once; errors come out in point order, a
-    point's campaign error before its metric or value error, duplicates last.
+    point's campaign error before its metric or value error, duplicates last. Given ``metrics``
+    (``metrics_by_key()``), it reads no database: the resolver's look-ups are in memory.
     """
-    metrics = {m.key: m for m in Metric.objects.all()}
+    metrics = metrics if metrics is not None else metrics_by_key()
     n = len(frame)
     index = frame["index"].to_numpy(dtype="int64")
     found: list[tuple[int, int, PointError]] = []  # (position, order, error)

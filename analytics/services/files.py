@@ -1,10 +1,11 @@
 """Load a file (upload form or ``import_metrics``): parse, resolve, validate, upsert.
 
-A large regular CSV streams (``analytics.loader.stream``): each block of rows is parsed,
-validated and written before the next is read, in one transaction, so memory stays flat as files
-grow; a key seen in two blocks is caught by :class:`KeyLedger` and refuses the file like any
-duplicate. Everything else, and a stream that turns out irregular part-way (its writes rolled
-back), is read whole. Both paths load the same facts and report the same errors.
+A large regular CSV streams (``analytics.loader.stream``): each block of rows is parsed and
+validated in a thread one block ahead while the block before is written, in one transaction, so
+memory stays flat as files grow; a key seen in two blocks is caught by :class:`KeyLedger` and
+refuses the file like any duplicate. Everything else, and a stream that turns out irregular
+part-way (its writes rolled back), is read whole. Both paths load the same facts and report the
+same errors.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .facts import (
     PointError,
     Touched,
     load_frame,
+    metrics_by_key,
     refuse,
     succeed,
     validate_frame,
@@ -248,13 +250,28 @@ def _load_streamed(
     first: ParsedFile | None = None
     has_campaigns = False
     refusal: list[PointError] = []
+    metrics = metrics_by_key()
+    refused_early = False  # read by the parse-ahead thread only
+
+    def validated(parsed: ParsedFile, first: ParsedFile) -> _Validated | None:
+        """In the parse-ahead thread, beside the previous block's COPY: no database."""
+        nonlocal refused_early
+        refused_early = (
+            refused_early or bool(parsed.error_count) or not _has_campaigns(first, request)
+        )
+        if refused_early:
+            return None  # the file is refused: read on only to report every error
+        frame = _frame(parsed, _source(first, request), request)
+        stage, errors = validate_frame(frame, resolver, lambda index: "", metrics)
+        return _Validated(set(frame["campaign"].unique()), stage, errors)
+
     with transaction.atomic():
-        for parsed in _parsed_ahead(streamed, request.column_map):
+        for parsed, checked in _parsed_ahead(streamed, request.column_map, validated):
             if first is None:
                 first = parsed
-                batch.source = request.source or parsed.platform or "upload"
+                batch.source = _source(first, request)
                 batch.encoding, batch.layout = streamed.encoding, parsed.layout
-                has_campaigns = bool(request.campaign_code) or "campaign" in parsed.columns.values()
+                has_campaigns = _has_campaigns(first, request)
             first.currency = resolver.currency = first.currency or parsed.currency
             received += len(parsed.facts) + parsed.error_count
             file_count += parsed.error_count
@@ -264,9 +281,9 @@ def _load_streamed(
             ]
             if file_count or not has_campaigns:
                 continue  # the file is refused: read on only to report every error
-            frame = _frame(parsed, batch.source, request)
-            campaigns.update(frame["campaign"].unique())
-            stage, errors = validate_frame(frame, resolver, lambda index: "")
+            assert checked is not None  # validated() saw the same errors and campaign column
+            campaigns.update(checked.campaigns)
+            stage, errors = checked.stage, checked.errors
             load_count += len(errors)
             load_errors += errors[: MAX_REPORTED_ERRORS - len(load_errors)]
             if load_count:
@@ -305,15 +322,38 @@ def _load_streamed(
     return LoadResult(batch=batch)
 
 
-def _parsed_ahead(streamed: StreamedFile, column_map: dict[str, str]) -> Iterator[ParsedFile]:
-    """The streamed file's blocks, parsed one block ahead in a thread of their own: parsing
-    (arrow and pandas, no database) overlaps the writing of the block before, which mostly
-    waits on PostgreSQL with the GIL released. The thread stops when the caller does."""
-    ready: queue.Queue[tuple[ParsedFile | None, BaseException | None]] = queue.Queue(maxsize=1)
+@dataclass
+class _Validated:
+    """A block's facts checked against campaigns and metrics (``validate_frame``)."""
+
+    campaigns: set[str]
+    stage: pd.DataFrame
+    errors: list[PointError]
+
+
+def _source(first: ParsedFile, request: _Request) -> str:
+    return request.source or first.platform or "upload"
+
+
+def _has_campaigns(first: ParsedFile, request: _Request) -> bool:
+    return bool(request.campaign_code) or "campaign" in first.columns.values()
+
+
+def _parsed_ahead(
+    streamed: StreamedFile,
+    column_map: dict[str, str],
+    validate: Callable[[ParsedFile, ParsedFile], _Validated | None],
+) -> Iterator[tuple[ParsedFile, _Validated | None]]:
+    """The streamed file's blocks, parsed and validated (``validate(block, first block)``) one
+    block ahead in a thread of their own: that work (arrow, pandas and in-memory look-ups, no
+    database) overlaps the writing of the block before, which mostly waits on PostgreSQL with
+    the GIL released. The thread stops when the caller does."""
+    Item = tuple[tuple[ParsedFile, _Validated | None] | None, BaseException | None]
+    ready: queue.Queue[Item] = queue.Queue(maxsize=1)
     stop = threading.Event()
     language = translation.get_language()
 
-    def hand_over(item: tuple[ParsedFile | None, BaseException | None]) -> bool:
+    def hand_over(item: Item) -> bool:
         while not stop.is_set():
             try:
                 ready.put(item, timeout=0.1)
@@ -324,12 +364,14 @@ def _parsed_ahead(streamed: StreamedFile, column_map: dict[str, str]) -> Iterato
 
     def parse_all() -> None:
         currency = None
+        first = None
         try:
             with translation.override(language):
                 for table, edges in streamed.blocks():
                     parsed = parse_block(table, column_map, edges=edges, currency=currency)
                     currency = currency or parsed.currency
-                    if not hand_over((parsed, None)):
+                    first = first or parsed
+                    if not hand_over(((parsed, validate(parsed, first)), None)):
                         return
         except BaseException as exc:  # handed to the caller, raised there
             hand_over((None, exc))
@@ -340,12 +382,12 @@ def _parsed_ahead(streamed: StreamedFile, column_map: dict[str, str]) -> Iterato
     worker.start()
     try:
         while True:
-            parsed, error = ready.get()
+            block, error = ready.get()
             if error is not None:
                 raise error
-            if parsed is None:
+            if block is None:
                 return
-            yield parsed
+            yield block
     finally:
         stop.set()
         worker.join()

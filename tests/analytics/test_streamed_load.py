@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 
 import pytest
 from django.db import transaction
@@ -178,6 +179,44 @@ def test_campaigns_created_by_a_streamed_load_are_kept_in_the_files_currency(
     assert read > 1
     assert streamed == whole
     assert streamed["new_campaigns"] == [(f"新しい施策 {i}", "USD") for i in range(3)]
+
+
+def test_campaigns_first_named_in_later_blocks_are_created_as_when_whole(
+    campaigns, teams, blocks, monkeypatch
+):
+    # a new campaign every ten days: the next block names new ones while this one is written
+    lines = ["Day,Campaign,Clicks"]
+    lines += [f"{day},施策 {n // 10}-{k},{n}" for n, day in enumerate(DAYS) for k in range(3)]
+    data = ("\n".join(lines) + "\n").encode()
+    team = teams["digital-marketing"]
+    streamed, whole, read = both_ways(blocks, monkeypatch, data, create_campaigns_for_team=team)
+    assert read > 3
+    assert streamed == whole
+    assert len(streamed["new_campaigns"]) == 36 and streamed["counts"]["created"] == 3 * len(DAYS)
+
+
+def test_a_streamed_load_validates_each_block_in_the_parse_ahead_thread(
+    campaigns, blocks, monkeypatch
+):
+    """Validation overlaps the previous block's write: it runs beside it, with no database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    threads = []
+    real = files.validate_frame
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        with CaptureQueriesContext(connection) as queries:
+            checked = real(*args, **kwargs)
+        assert not queries.captured_queries
+        return checked
+
+    monkeypatch.setattr(files, "validate_frame", recording)
+    result = load_file(io.BytesIO(long_csv().encode()), "report.csv", source="file")
+    assert result.batch.status == "succeeded"
+    assert len(threads) == len(blocks) > 3
+    assert set(threads) == {"mops-parse-ahead"}
 
 
 def test_quoted_cells_spanning_lines_load_as_when_whole(campaigns, blocks, monkeypatch):
