@@ -16,9 +16,10 @@ from django.db import transaction
 
 from analytics.loader import stream
 from analytics.models import Campaign, ImportBatch, MetricFact
-from analytics.services import files
+from analytics.services import streamed
 from analytics.services.campaigns import create_campaign
-from analytics.services.files import KeyLedger, load_file
+from analytics.services.files import load_file
+from analytics.services.streamed import KeyLedger
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +43,13 @@ def blocks(monkeypatch):
     monkeypatch.setattr(stream, "BLOCK_FACTS", 60)
     monkeypatch.setattr(stream, "MIN_BLOCK_BYTES", 2048)
     parsed = []
-    real = files.parse_block
+    real = streamed.parse_block
 
     def counting(*args, **kwargs):
         parsed.append(args[0].first_row)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(files, "parse_block", counting)
+    monkeypatch.setattr(streamed, "parse_block", counting)
     return parsed
 
 
@@ -203,7 +204,7 @@ def test_a_streamed_load_validates_each_block_in_the_parse_ahead_thread(
     from django.test.utils import CaptureQueriesContext
 
     threads = []
-    real = files.validate_frame
+    real = streamed.validate_frame
 
     def recording(*args, **kwargs):
         threads.append(threading.current_thread().name)
@@ -212,7 +213,7 @@ def test_a_streamed_load_validates_each_block_in_the_parse_ahead_thread(
         assert not queries.captured_queries
         return checked
 
-    monkeypatch.setattr(files, "validate_frame", recording)
+    monkeypatch.setattr(streamed, "validate_frame", recording)
     result = load_file(io.BytesIO(long_csv().encode()), "report.csv", source="file")
     assert result.batch.status == "succeeded"
     assert len(threads) == len(blocks) > 3
