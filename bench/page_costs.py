@@ -88,6 +88,12 @@ def main() -> None:
         "team whose incidents the benchmark seeds, so each read goes through their object "
         "permissions)",
     )
+    parser.add_argument(
+        "--sort", default="cumulative", choices=("cumulative", "tottime"), help="for --profile"
+    )
+    parser.add_argument(
+        "--queries", action="store_true", help="also print each query's median round trip"
+    )
     args = parser.parse_args()
     env.production_environment(env.bench_url(os.environ.get("DATABASE_URL")))
     env.setup_django(migrate=False)
@@ -107,12 +113,38 @@ def main() -> None:
                 flush=True,
             )
             if args.profile:
-                profile(url, client, args.profile)
+                profile(url, client, args.profile, args.sort)
+            if args.queries:
+                query_costs(url, client)
 
 
-def profile(url: str, client: Any, lines: int) -> None:
+def query_costs(url: str, client: Any) -> None:
+    """Each query the page sends, in order, with its median round trip over ``REQUESTS``."""
+    from django.db import connection
+
+    trips: list[tuple[str, float]] = []
+
+    def round_trip(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            trips.append((sql, time.perf_counter() - start))
+
+    runs: list[list[tuple[str, float]]] = []
+    with connection.execute_wrapper(round_trip):
+        for _ in range(REQUESTS):
+            trips.clear()
+            client.get(url)
+            runs.append(list(trips))
+    for position, (sql, _seconds) in enumerate(runs[0]):
+        times = [run[position][1] for run in runs if len(run) > position]
+        print(f"  {statistics.median(times) * 1000:6.2f} ms  {' '.join(sql.split())[:150]}")
+
+
+def profile(url: str, client: Any, lines: int, sort: str) -> None:
     """The functions where ``REQUESTS`` requests of the page spend their time, costliest first
-    by their own time plus what they call."""
+    by ``sort``: ``cumulative`` (their own time plus what they call) or ``tottime``."""
     import cProfile
     import pstats
 
@@ -121,7 +153,7 @@ def profile(url: str, client: Any, lines: int) -> None:
     for _ in range(REQUESTS):
         client.get(url)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(lines)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(lines)
 
 
 if __name__ == "__main__":
