@@ -37,15 +37,16 @@ from .file_rules import FileRequest, currency_mismatches, file_frame, no_campaig
 
 
 class KeyLedger:
-    """Every fact key a streamed load has written, packed in one int64, with its file row: a key
-    in two blocks is a duplicate that neither block could see (about 12 bytes per fact)."""
+    """Every fact key a streamed load has written, packed in one int64, with its file rows: a key
+    in two blocks is a duplicate that neither block could see. About 8 bytes per fact: a block's
+    rows are kept as a range when they are consecutive (a long file's are), else 4 bytes each."""
 
     DAY_BITS, METRIC_BITS, SOURCE_BITS, CAMPAIGN_BITS = 21, 8, 10, 24
 
     def __init__(self) -> None:
         self.dense: dict[str, dict[Any, int]] = {"campaign": {}, "metric": {}, "source": {}}
         self.keys: list[np.ndarray] = []
-        self.rows: list[np.ndarray] = []
+        self.rows: list[np.ndarray | range] = []
 
     def _codes(self, name: str, values: pd.Series, bits: int) -> np.ndarray:
         codes, uniques = pd.factorize(values)
@@ -64,19 +65,23 @@ class KeyLedger:
         key = (key << self.SOURCE_BITS) | self._codes("source", stage["source"], self.SOURCE_BITS)
         key = (key << self.METRIC_BITS) | self._codes("metric", stage["metric_id"], 8)
         self.keys.append((key << self.DAY_BITS) | days)
-        self.rows.append(rows.astype("int32"))
+        consecutive = rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all()
+        self.rows.append(range(rows[0], rows[-1] + 1) if consecutive else rows.astype("int32"))
 
     def duplicates(self) -> dict[int, int]:
         """{row: the earlier row with the same key} for every row holding a repeated key."""
         if not self.keys:
             return {}
         keys = np.concatenate(self.keys)
+        self.keys = [keys]  # the blocks' arrays go before the sorted copy comes
         ordered = np.sort(keys)
         if not (ordered[1:] == ordered[:-1]).any():
             return {}
         order = np.argsort(keys, kind="stable")  # equal keys keep file order
         ordered = keys[order]
-        rows = np.concatenate(self.rows)[order]
+        rows = np.concatenate(
+            [np.arange(r.start, r.stop) if isinstance(r, range) else r for r in self.rows]
+        )[order]
         starts = np.r_[True, ordered[1:] != ordered[:-1]]
         first = rows[np.flatnonzero(starts)][np.cumsum(starts) - 1]
         repeated = ~starts

@@ -254,25 +254,46 @@ def test_reloading_a_streamed_file_changes_nothing(campaigns, blocks):
     assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
 
 
-def test_the_ledger_finds_keys_repeated_across_blocks_with_their_first_row():
+def ledger_block(rows, campaign_ids, days, metric_ids=None):
     import pandas as pd
 
-    def block(rows, campaign_ids, days):
-        return pd.DataFrame(
-            {
-                "campaign_id": campaign_ids,
-                "date": pd.to_datetime(days),
-                "metric_id": [1] * len(rows),
-                "source": ["file"] * len(rows),
-                "index": rows,
-            }
-        )
+    return pd.DataFrame(
+        {
+            "campaign_id": campaign_ids,
+            "date": pd.to_datetime(days),
+            "metric_id": metric_ids or [1] * len(rows),
+            "source": ["file"] * len(rows),
+            "index": rows,
+        }
+    )
 
+
+def test_the_ledger_finds_keys_repeated_across_blocks_with_their_first_row():
     ledger = KeyLedger()
-    ledger.add(block([2, 3], [10, 11], ["2026-01-01", "2026-01-01"]))
-    ledger.add(block([4, 5], [10, 11], ["2026-01-02", "2026-01-01"]))
+    ledger.add(ledger_block([2, 3], [10, 11], ["2026-01-01", "2026-01-01"]))
+    ledger.add(ledger_block([4, 5], [10, 11], ["2026-01-02", "2026-01-01"]))
     assert ledger.duplicates() == {5: 3}
     clean = KeyLedger()
-    clean.add(block([2], [10], ["2026-01-01"]))
-    clean.add(block([3], [10], ["2026-01-02"]))
+    clean.add(ledger_block([2], [10], ["2026-01-01"]))
+    clean.add(ledger_block([3], [10], ["2026-01-02"]))
     assert clean.duplicates() == {}
+
+
+def test_the_ledger_keeps_8_bytes_a_fact_of_a_long_file_and_the_rows_of_a_wide_one():
+    import pandas as pd
+
+    facts = 10_000
+    days = pd.date_range("2000-01-01", periods=facts)
+    long = KeyLedger()
+    long.add(ledger_block(list(range(2, facts + 2)), [10] * facts, days))
+    kept = sum(k.nbytes for k in long.keys) + sum(getattr(r, "nbytes", 0) for r in long.rows)
+    assert kept == 8 * facts  # the consecutive rows as a range, not 4 bytes each
+    long.add(ledger_block([facts + 2], [10], ["2000-01-05"]))
+    assert long.duplicates() == {facts + 2: 6}
+    # a wide file's row holds a fact per metric: its rows repeat and are kept one by one
+    wide = KeyLedger()
+    wide.add(
+        ledger_block([2, 2, 3, 3], [10] * 4, ["2026-01-01"] * 2 + ["2026-01-02"] * 2, [1, 2] * 2)
+    )
+    wide.add(ledger_block([4, 4], [10, 10], ["2026-01-03", "2026-01-02"], [1, 2]))
+    assert wide.duplicates() == {4: 3}
