@@ -150,6 +150,12 @@ def _date_message(raw: str) -> str:
     ) % {"raw": raw}
 
 
+def _texts(column: pd.Series, good: np.ndarray) -> pd.Series:
+    """The text cells of the good rows, kept as Python strings: a frame built from them would
+    otherwise convert them to arrow strings, which ``_assemble`` turns back into objects."""
+    return pd.Series(column.to_numpy(dtype=object)[good], dtype=object, copy=False)
+
+
 class _Parser(CellChecks):
     def run(self) -> ParsedFile:
         self.filter_rows()
@@ -247,12 +253,12 @@ class _Parser(CellChecks):
                     pd.DataFrame(
                         {
                             "row": self.rows_of(vals)[good],
-                            "campaign": campaign.to_numpy(dtype=object)[good],
+                            "campaign": _texts(campaign, good),
                             "date": dates.to_numpy()[good],
-                            "metric": metric.to_numpy(dtype=object)[good],
+                            "metric": _texts(metric, good),
                             "value": vals.to_numpy(dtype="float64")[good],
-                            "source": source.to_numpy(dtype=object)[good],
-                            **{k: v.to_numpy(dtype=object)[good] for k, v in dims.items()},
+                            "source": _texts(source, good),
+                            **{k: _texts(v, good) for k, v in dims.items()},
                         }
                     )
                 )

@@ -38,7 +38,7 @@ def file_frame(parsed: ParsedFile, source: str, request: FileRequest) -> pd.Data
     facts = parsed.facts
     return pd.DataFrame(
         {
-            "campaign": request.campaign_code or facts["campaign"].astype(str),
+            "campaign": request.campaign_code or facts["campaign"],
             "date": facts["date"],
             "metric": facts["metric"],
             "value": facts["value"].astype("float64"),
