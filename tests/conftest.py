@@ -40,10 +40,11 @@ def _no_login_lockout(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Rate-limit counters (DRF throttles, ping buckets) and cached roles live in the cache, keyed
-    by user id or address: user ids repeat after rollbacks and every test client is 127.0.0.1, so
-    without this a long run ends in 429s. Only those keys are removed: on Redis the cache shares
-    its database with the Celery broker."""
+    """Rate-limit counters (DRF throttles, ping buckets), cached roles and upload progress live in
+    the cache, keyed by user id, address or batch id: user ids repeat after rollbacks and every
+    test client is 127.0.0.1, so without this a long run ends in 429s; a batch's progress left by
+    an earlier run on the same Redis would show on a new batch with its id. Only those keys are
+    removed: on Redis the cache shares its database with the Celery broker."""
     from django.core.cache import cache
 
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
@@ -53,6 +54,8 @@ def _fresh_rate_limits():
     client = client_of(None, write=True)
     keys = list(client.scan_iter(match="*throttle*"))  # throttle_user_5, ping-throttle:…
     keys += list(client.scan_iter(match="*mops:roles:*"))  # user ids repeat after rollbacks
+    # import batch ids start again with each run's test database
+    keys += list(client.scan_iter(match="*mops:upload-progress:*"))
     if keys:
         client.delete(*keys)
 
