@@ -127,11 +127,13 @@ _STORED_ROW = np.dtype(
 
 
 def _existing_binary(table: str, where: str, params: list[Any], sources: list[str]) -> pd.DataFrame:
+    # a load's facts mostly share one source: then its position needs no function per row
+    position = "1" if len(sources) == 1 else "array_position(%s::text[], source::text)"
     with connection.cursor() as cursor:
         query = cursor.mogrify(  # type: ignore[attr-defined]
-            f"SELECT campaign_id, date, metric_id, array_position(%s::text[], source::text), "  # noqa: S608
-            f"value FROM {table} WHERE {where}",
-            [sources, *params],
+            f"SELECT campaign_id, date, metric_id, {position}, value FROM {table} "  # noqa: S608
+            f"WHERE {where}",
+            params if len(sources) == 1 else [sources, *params],
         )
         if isinstance(query, bytes):
             query = query.decode()
@@ -150,7 +152,10 @@ def _existing_binary(table: str, where: str, params: list[Any], sources: list[st
                 "datetime64[D]"
             ),
             "metric_id": rows["metric_id"].astype("int64"),
-            "source": np.array(sources, dtype=object)[rows["source"] - 1],
+            # the sources by their position in ``sources``: no string per row
+            "source": pd.Categorical.from_codes(
+                rows["source"].astype("int64") - 1, categories=sources
+            ),
             "value": rows["value"].astype("float64"),
         }
     ).astype({"date": "datetime64[ns]"})
@@ -161,11 +166,44 @@ def _empty_existing() -> pd.DataFrame:
 
 
 def _match(stage: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
-    """Position in ``existing`` of each staged key, -1 when the key is new (one int64 key)."""
-    both = pd.concat([stage[list(KEY)], existing[list(KEY)]], ignore_index=True)
-    codes = row_codes(both.astype({"date": "datetime64[ns]"})).to_numpy()
-    n = len(stage)
-    return pd.Index(codes[n:]).get_indexer(codes[:n])
+    """Position in ``existing`` of each staged key, -1 when the key is new.
+
+    Each key becomes one int64 from its integer parts, the source by its position among the
+    stage's sources (hashing a few names, not a string per row); when those spans could
+    overflow, the rows are numbered by ``row_codes`` instead."""
+    stage_source, names = pd.factorize(stage["source"])
+    stored = existing["source"]
+    if isinstance(stored.dtype, pd.CategoricalDtype):
+        by_category = pd.Index(names).get_indexer(stored.cat.categories)
+        stored_source = np.append(by_category, -1)[stored.cat.codes.to_numpy()]
+    else:  # SQLite: the names themselves
+        stored_source = pd.Index(names).get_indexer(stored)
+    parts = []
+    for ours, theirs in (
+        (stage["campaign_id"], existing["campaign_id"]),
+        (_day_numbers(stage["date"]), _day_numbers(existing["date"])),
+        (stage["metric_id"], existing["metric_id"]),
+        (stage_source, stored_source),
+    ):
+        parts.append((np.asarray(ours, dtype="int64"), np.asarray(theirs, dtype="int64")))
+    low = [min(a.min(), b.min()) for a, b in parts]
+    spans = [max(a.max(), b.max()) - lo + 1 for (a, b), lo in zip(parts, low, strict=True)]
+    if np.prod(np.array(spans, dtype="float64")) < 2**62:
+        keys = [np.zeros(len(stage), dtype="int64"), np.zeros(len(existing), dtype="int64")]
+        for (a, b), lo, span in zip(parts, low, spans, strict=True):
+            keys = [keys[0] * span + (a - lo), keys[1] * span + (b - lo)]
+        ours, theirs = keys
+    else:
+        both = pd.DataFrame(
+            {i: np.concatenate(pair) for i, pair in enumerate(parts)}  # integers only
+        )
+        codes = row_codes(both).to_numpy()
+        ours, theirs = codes[: len(stage)], codes[len(stage) :]
+    return pd.Index(theirs).get_indexer(ours)
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    return dates.to_numpy(dtype="datetime64[D]").astype("int64")
 
 
 # --------------------------------------------------------------------------- writing

@@ -86,3 +86,34 @@ def test_sources_of_different_lengths_in_one_write_keep_their_values_and_batch(k
     changed = [*mixed[:4], (*mixed[4][:4], 1.0)]
     assert upsert_facts(changed, batch_id=None) == (0, 1)
     assert MetricFact.objects.get(source="ヤフー広告").batch_id is None
+
+
+@pytest.mark.parametrize(
+    ("campaign_ids", "days_apart", "stored_as"),
+    [
+        ((3, 7), 40, "categories"),  # small spans: one int64 per key from its parts
+        ((3, 2**40), 60_000, "categories"),  # spans too wide to multiply: row_codes numbers them
+        ((3, 7), 40, "names"),  # SQLite reads the source names themselves
+    ],
+)
+def test_staged_keys_are_matched_to_the_stored_ones_by_every_part(
+    campaign_ids, days_apart, stored_as
+):
+    first = pd.Timestamp("1990-01-01")
+    days = [first, first + pd.Timedelta(days=days_apart)]
+    keys = [
+        (c, d, m, s) for c in campaign_ids for d in days for m in (1, 2**20) for s in ("a", "bb")
+    ]
+    stage = pd.DataFrame(keys, columns=list(bulk.KEY)).astype({"source": "str"})
+    stored = stage.iloc[::-3].reset_index(drop=True)  # every third key, in another order
+    sources = list(stage["source"].unique())
+    codes = stored["source"].map(sources.index).to_numpy()
+    stored = stored.assign(
+        source=pd.Categorical.from_codes(codes, categories=sources)
+        if stored_as == "categories"
+        else stored["source"].astype(object),
+        value=1.0,
+    )
+    position = {key: i for i, key in enumerate(keys[::-3])}  # where each stored key is
+    found = bulk._match(stage, stored)
+    assert found.tolist() == [position.get(key, -1) for key in keys]
