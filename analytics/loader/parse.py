@@ -150,10 +150,10 @@ def _date_message(raw: str) -> str:
     ) % {"raw": raw}
 
 
-def _texts(column: pd.Series, good: np.ndarray) -> pd.Series:
-    """The text cells of the good rows, kept as Python strings: a frame built from them would
-    otherwise convert them to arrow strings, which ``_assemble`` turns back into objects."""
-    return pd.Series(column.to_numpy(dtype=object)[good], dtype=object, copy=False)
+def _texts(cells: np.ndarray, good: np.ndarray) -> pd.Series:
+    """The text cells (Python strings) of the good rows, kept as objects: a frame built from
+    them would otherwise convert them to arrow strings, which ``_assemble`` turns back."""
+    return pd.Series(cells[good], dtype=object, copy=False)
 
 
 class _Parser(CellChecks):
@@ -241,9 +241,12 @@ class _Parser(CellChecks):
             key["metric"] = metric
             values = [(vpos, metric)]
         else:
-            values = [(p, pd.Series(k, index=df.index)) for p, k in metric_cols]
+            values = [(p, pd.Series(k, index=df.index, dtype=object)) for p, k in metric_cols]
         self._duplicates(key, row_ok, layout, date_pos)
 
+        # as Python strings once: a wide file's rows make a part per metric column
+        texts = {"campaign": campaign, "source": source, **dims}
+        cells = {name: column.to_numpy(dtype=object) for name, column in texts.items()}
         parts = []
         for p, metric in values:
             vals, ok = self._numbers(p, metric)
@@ -253,12 +256,12 @@ class _Parser(CellChecks):
                     pd.DataFrame(
                         {
                             "row": self.rows_of(vals)[good],
-                            "campaign": _texts(campaign, good),
+                            "campaign": _texts(cells["campaign"], good),
                             "date": dates.to_numpy()[good],
-                            "metric": _texts(metric, good),
+                            "metric": _texts(metric.to_numpy(dtype=object), good),
                             "value": vals.to_numpy(dtype="float64")[good],
-                            "source": _texts(source, good),
-                            **{k: _texts(v, good) for k, v in dims.items()},
+                            "source": _texts(cells["source"], good),
+                            **{k: _texts(cells[k], good) for k in dims},
                         }
                     )
                 )
