@@ -303,8 +303,13 @@ def _plain_rows(frame: pd.DataFrame, batch_id: int | None) -> list[tuple[Any, ..
 
 
 def _insert_new(frame: pd.DataFrame, batch_id: int | None) -> tuple[int, int]:
-    """Insert keys read as new; returns (created, updated by the fallback)."""
+    """Insert keys read as new, in the unique index's order; returns (created, updated by the
+    fallback). A file's rows come day by day: written as they come, each lands on another leaf
+    of the index (campaign first), in the campaigns' file order, not their ids'."""
     table = MetricFact._meta.db_table
+    frame = frame.take(
+        np.lexsort((frame["metric_id"], _day_numbers(frame["date"]), frame["campaign_id"]))
+    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":

@@ -56,6 +56,39 @@ def test_a_key_written_between_the_read_and_the_insert_is_upserted(keys, monkeyp
     assert sorted(MetricFact.objects.values_list("date__day", "value")) == [(1, 8.0), (2, 9.0)]
 
 
+def test_new_keys_are_written_in_the_unique_index_order(keys, teams, monkeypatch):
+    """A file lists its rows day by day: they are written campaign by campaign, the order of the
+    unique index, so each insert lands beside the one before."""
+    later = create_campaign(team=teams["digital-marketing"], name="Bulk 2", code="bulk-2").pk
+    campaign, metric = keys
+    day_by_day = [
+        (c, dt.date(2026, 11, 1) + dt.timedelta(days=d), metric, "api", 1.0)
+        for d in range(3)
+        for c in (later, campaign)
+    ]
+    written = []
+
+    def recording(real):
+        def record(*args):  # (cursor, table,) frame, batch_id
+            written.append(args[-2])
+            return real(*args)
+
+        return record
+
+    for name in ("_copy_into", "_plain_rows"):  # PostgreSQL's COPY, SQLite's executemany
+        monkeypatch.setattr(bulk, name, recording(getattr(bulk, name)))
+    assert upsert_facts(day_by_day, batch_id=None) == (6, 0)
+    (frame,) = written
+    assert list(zip(frame["campaign_id"], frame["date"].dt.day, strict=True)) == [
+        (campaign, 1),
+        (campaign, 2),
+        (campaign, 3),
+        (later, 1),
+        (later, 2),
+        (later, 3),
+    ]
+
+
 def test_large_inserts_are_copied_in_chunks(keys, monkeypatch):
     monkeypatch.setattr(bulk, "COPY_CHUNK", 7)
     assert upsert_facts(rows(keys, range(30)), batch_id=None) == (30, 0)
