@@ -150,3 +150,14 @@ def test_staged_keys_are_matched_to_the_stored_ones_by_every_part(
     position = {key: i for i, key in enumerate(keys[::-3])}  # where each stored key is
     found = bulk._match(stage, stored)
     assert found.tolist() == [position.get(key, -1) for key in keys]
+
+
+def test_the_copy_reader_hands_whole_chunks_over_and_slices_the_rest():
+    chunks = [b"header", b"", b"0123456789", b"trailer"]
+    whole = bulk._ChunkReader(iter(chunks))
+    read = [whole.read(bulk.COPY_READ) for _ in range(4)]
+    assert read == [b"header", b"0123456789", b"trailer", b""]
+    assert read[1] is chunks[2]  # no copy of a chunk read whole
+    sliced = bulk._ChunkReader(iter(chunks))
+    parts = iter(lambda: sliced.read(4), b"")
+    assert b"".join(parts) == b"".join(chunks)
