@@ -23,21 +23,27 @@ from bench import data, env
 REQUESTS = 40
 
 
-def page_costs(url: str, client: Any) -> dict[str, float]:
-    from django.core.exceptions import EmptyResultSet
-    from django.db import connection
-    from django.db.models.sql.compiler import SQLCompiler
-
-    client.get(url)  # warm caches, template loading, first-query plans
-    trips: list[float] = []
-    compiles: list[float] = []
+def _recording(trips: list[tuple[str, float]]) -> Any:
+    """A ``connection.execute_wrapper`` that adds each query's (SQL, round trip) to ``trips``."""
 
     def round_trip(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         start = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            trips.append(time.perf_counter() - start)
+            trips.append((sql, time.perf_counter() - start))
+
+    return round_trip
+
+
+def page_costs(url: str, client: Any) -> dict[str, float]:
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+    from django.db.models.sql.compiler import SQLCompiler
+
+    client.get(url)  # warm caches, template loading, first-query plans
+    trips: list[tuple[str, float]] = []
+    compiles: list[float] = []
 
     execute_sql = SQLCompiler.execute_sql
 
@@ -51,13 +57,13 @@ def page_costs(url: str, client: Any) -> dict[str, float]:
         return execute_sql(self, *args, **kwargs)
 
     totals, db, compile_s, queries = [], [], [], []
-    with connection.execute_wrapper(round_trip):
+    with connection.execute_wrapper(_recording(trips)):
         for _ in range(REQUESTS):
             trips.clear()
             start = time.perf_counter()
             client.get(url)
             totals.append(time.perf_counter() - start)
-            db.append(sum(trips))
+            db.append(sum(seconds for _sql, seconds in trips))
             queries.append(len(trips))
     SQLCompiler.execute_sql = compiled  # type: ignore[method-assign]
     try:
@@ -123,16 +129,8 @@ def query_costs(url: str, client: Any) -> None:
     from django.db import connection
 
     trips: list[tuple[str, float]] = []
-
-    def round_trip(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            trips.append((sql, time.perf_counter() - start))
-
     runs: list[list[tuple[str, float]]] = []
-    with connection.execute_wrapper(round_trip):
+    with connection.execute_wrapper(_recording(trips)):
         for _ in range(REQUESTS):
             trips.clear()
             client.get(url)
