@@ -78,31 +78,27 @@ def load(file: bytes | IO[bytes], filename: str) -> Any:
     return result.batch
 
 
-def load_and_reload(blob: bytes, filename: str, reps: int) -> tuple[float, float, dict]:
-    """Median first-load and identical-reload times through ``load_file``."""
-    first, again = [], []
-    counts: dict = {}
+def load_rounds(blob: bytes, wide: bytes | None, reps: int) -> dict[str, Any]:
+    """Median first-load and identical-reload times of the long file through ``load_file`` and,
+    when ``wide`` is given, of the wide export's first load in the same rounds (wide, long,
+    again; ``reps`` times), so the two loads it compares see the machine in the same state."""
+    times: dict[str, list[float]] = {"first": [], "again": [], "wide": []}
+    counts: dict[str, dict] = {}
+    runs = [("first", blob, "long.csv", True), ("again", blob, "long.csv", False)]
+    if wide is not None:  # first, so that each round ends with the long file's facts stored
+        runs.insert(0, ("wide", wide, "wide_ja.csv", True))
     for _ in range(reps):
-        env.truncate_facts()
-        start = time.perf_counter()
-        load(blob, filename)
-        first.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        batch = load(blob, filename)
-        again.append(time.perf_counter() - start)
-        counts = batch.counts()
-    return _median(first), _median(again), counts
-
-
-def load_only(blob: bytes, filename: str, reps: int) -> tuple[float, dict]:
-    times, counts = [], {}
-    for _ in range(reps):
-        env.truncate_facts()
-        start = time.perf_counter()
-        batch = load(blob, filename)
-        times.append(time.perf_counter() - start)
-        counts = batch.counts()
-    return _median(times), counts
+        for name, file, filename, empty_first in runs:
+            if empty_first:
+                env.truncate_facts()
+            start = time.perf_counter()
+            batch = load(file, filename)
+            times[name].append(time.perf_counter() - start)
+            counts[name] = batch.counts()
+    return {
+        **{name: _median(values) for name, values in times.items() if values},
+        "counts": counts,
+    }
 
 
 def _median(values: list[float]) -> float:

@@ -46,7 +46,7 @@ def test_quick_load_benchmark_writes_its_figures(tmp_path):
             "bench.run",
             "--quick",
             "--only",
-            "load,to_sql",
+            "load,wide,to_sql",
             "--size",
             "2000",
             "--database",
@@ -70,6 +70,10 @@ def test_quick_load_benchmark_writes_its_figures(tmp_path):
         assert f"{key}: " in done.stdout
     assert figures["reload_long_2k"]["counts"]["unchanged"] == 2000
     assert "to_sql_2k" in figures
+    # the wide export is timed in the long load's rounds and compared with that load
+    wide = figures["load_wide_ja_2k"]
+    assert wide["long_seconds"] == figures["load_long_2k"]["seconds"]
+    assert wide["ratio"] == pytest.approx(wide["seconds"] / wide["long_seconds"])
     assert result["mode"] == "quick" and result["sizes"]["main"] == 2000
     assert {"python", "cpus"} <= set(result["machine"])
 
