@@ -6,7 +6,8 @@ import os
 import secrets
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -140,16 +141,34 @@ def truncate_facts() -> None:
     execute(f"TRUNCATE {MetricFact._meta.db_table}")
 
 
+@dataclass(frozen=True)
+class Step:
+    """One timed part of a benchmark round: ``before`` runs untimed, then ``run`` is timed."""
+
+    name: str
+    run: Callable[[], Any]
+    before: Callable[[], Any] | None = None
+
+
+def median_times(steps: Sequence[Step], reps: int) -> tuple[dict[str, float], dict[str, Any]]:
+    """Each step's median wall time over ``reps`` rounds that run every step in turn, and what
+    its last run returned. A figure and its baseline are steps of the same rounds, so a change
+    in the machine's load hits both alike instead of only what was timed while it lasted."""
+    times: dict[str, list[float]] = {step.name: [] for step in steps}
+    returned: dict[str, Any] = {}
+    for _ in range(reps):
+        for step in steps:
+            if step.before is not None:
+                step.before()
+            start = time.perf_counter()
+            returned[step.name] = step.run()
+            times[step.name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}, returned
+
+
 def median_time(fn: Callable[[], Any], reps: int, before: Callable[[], Any] | None = None) -> float:
     """Median wall time of ``fn`` over ``reps`` runs; ``before`` runs untimed before each."""
-    times = []
-    for _ in range(reps):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_times([Step("run", fn, before)], reps)[0]["run"]
 
 
 def quiet_facts_changed() -> None:

@@ -6,7 +6,8 @@ import io
 import os
 import sqlite3
 import tempfile
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import pandas as pd
@@ -33,13 +34,17 @@ def resolved_rows(facts: pd.DataFrame, source: str) -> pd.DataFrame:
     return data.copy_rows(facts, env.campaign_ids(), env.metric_ids(), source)
 
 
-def raw_copy(rows: pd.DataFrame, reps: int) -> float:
+def _csv(rows: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    rows.to_csv(buffer, index=False, header=False)
+    return buffer.getvalue()
+
+
+def raw_copy(rows: pd.DataFrame) -> env.Step:
     """COPY the resolved rows (CSV prepared beforehand) into the indexed baseline table."""
     from django.db import connection, transaction
 
-    buffer = io.StringIO()
-    rows.to_csv(buffer, index=False, header=False)
-    text = buffer.getvalue()
+    text = _csv(rows)
 
     def run() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -47,26 +52,52 @@ def raw_copy(rows: pd.DataFrame, reps: int) -> float:
                 f"COPY {BASELINE_TABLE} FROM STDIN WITH (FORMAT csv)", io.StringIO(text)
             )
 
-    return env.median_time(run, reps, before=lambda: env.execute(f"TRUNCATE {BASELINE_TABLE}"))
+    return env.Step("raw_copy", run, before=lambda: env.execute(f"TRUNCATE {BASELINE_TABLE}"))
 
 
-def to_sql(rows: pd.DataFrame, reps: int) -> float:
-    """What a user would otherwise write: ``DataFrame.to_sql(…, if_exists="append",
-    index=False)`` of the resolved rows into the indexed baseline table, through SQLAlchemy 2 and
-    psycopg2 (pandas' default ``method``: an executemany, which SQLAlchemy sends as multi-row
-    ``INSERT … VALUES`` pages)."""
+def fact_table_copy(rows: pd.DataFrame) -> env.Step:
+    """The same COPY into the fact table itself: the floor its schema sets."""
+    from django.db import connection, transaction
+
+    from analytics.models import MetricFact
+
+    text = _csv(rows)
+    table = MetricFact._meta.db_table
+
+    def run() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {table} (campaign_id, date, metric_id, source, value) FROM STDIN "
+                "WITH (FORMAT csv)",
+                io.StringIO(text),
+            )
+
+    return env.Step("fact_table_copy", run, before=env.truncate_facts)
+
+
+@contextmanager
+def sqlalchemy_engine() -> Iterator[Any]:
+    """The SQLAlchemy 2 engine (psycopg2) that ``to_sql`` writes through."""
     import sqlalchemy
 
     url = os.environ["DATABASE_URL"].split("://", 1)[1]
     engine = sqlalchemy.create_engine(f"postgresql+psycopg2://{url}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def to_sql(rows: pd.DataFrame, engine: Any) -> env.Step:
+    """What a user would otherwise write: ``DataFrame.to_sql(…, if_exists="append",
+    index=False)`` of the resolved rows into the indexed baseline table, through SQLAlchemy 2 and
+    psycopg2 (pandas' default ``method``: an executemany, which SQLAlchemy sends as multi-row
+    ``INSERT … VALUES`` pages)."""
 
     def run() -> None:
         rows.to_sql(BASELINE_TABLE, engine, if_exists="append", index=False)
 
-    try:
-        return env.median_time(run, reps, before=lambda: env.execute(f"TRUNCATE {BASELINE_TABLE}"))
-    finally:
-        engine.dispose()
+    return env.Step("to_sql", run, before=lambda: env.execute(f"TRUNCATE {BASELINE_TABLE}"))
 
 
 def load(file: bytes | IO[bytes], filename: str) -> Any:
@@ -78,33 +109,14 @@ def load(file: bytes | IO[bytes], filename: str) -> Any:
     return result.batch
 
 
-def load_rounds(blob: bytes, wide: bytes | None, reps: int) -> dict[str, Any]:
-    """Median first-load and identical-reload times of the long file through ``load_file`` and,
-    when ``wide`` is given, of the wide export's first load in the same rounds (wide, long,
-    again; ``reps`` times), so the two loads it compares see the machine in the same state."""
-    times: dict[str, list[float]] = {"first": [], "again": [], "wide": []}
-    counts: dict[str, dict] = {}
-    runs = [("first", blob, "long.csv", True), ("again", blob, "long.csv", False)]
-    if wide is not None:  # first, so that each round ends with the long file's facts stored
-        runs.insert(0, ("wide", wide, "wide_ja.csv", True))
-    for _ in range(reps):
-        for name, file, filename, empty_first in runs:
-            if empty_first:
-                env.truncate_facts()
-            start = time.perf_counter()
-            batch = load(file, filename)
-            times[name].append(time.perf_counter() - start)
-            counts[name] = batch.counts()
-    return {
-        **{name: _median(values) for name, values in times.items() if values},
-        "counts": counts,
-    }
-
-
-def _median(values: list[float]) -> float:
-    import statistics
-
-    return statistics.median(values)
+def load_step(name: str, blob: bytes, filename: str, *, empty_first: bool) -> env.Step:
+    """``load_file`` of ``blob``, into an emptied fact table when ``empty_first`` (else over
+    what the round's steps before left); returns the batch's counts."""
+    return env.Step(
+        name,
+        lambda: load(blob, filename).counts(),
+        before=env.truncate_facts if empty_first else None,
+    )
 
 
 # --------------------------------------------------------------------------- SQLite
@@ -158,28 +170,3 @@ def sqlite_executemany(db_path: str, rows: list[tuple], reps: int) -> float:
 
 def env_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def fact_table_copy(rows: Any, reps: int) -> float:
-    import io
-
-    from django.db import connection, transaction
-
-    from analytics.models import MetricFact
-
-    buffer = io.StringIO()
-    rows.to_csv(buffer, index=False, header=False)
-    text = buffer.getvalue()
-    table = MetricFact._meta.db_table
-
-    def run() -> None:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {table} (campaign_id, date, metric_id, source, value) FROM STDIN "
-                "WITH (FORMAT csv)",
-                io.StringIO(text),
-            )
-
-    seconds = env.median_time(run, reps, before=env.truncate_facts)
-    env.truncate_facts()
-    return seconds

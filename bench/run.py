@@ -12,6 +12,7 @@ same in ``bench/results/latest.json``. Targets are printed for information; noth
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -23,8 +24,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import data, env  # noqa: E402
-from bench.groups import report_pages, run_api, run_recompute, run_scale, run_sqlite  # noqa: E402
-from bench.loads import fact_table_copy  # noqa: E402
+from bench.groups import (  # noqa: E402
+    report_loads,
+    report_pages,
+    run_api,
+    run_recompute,
+    run_scale,
+    run_sqlite,
+)
 from bench.report import Report, fmt, label  # noqa: E402
 
 ALL = ("load", "wide", "to_sql", "recompute", "pages", "api", "sqlite", "scale")
@@ -115,79 +122,23 @@ def main(argv: list[str] | None = None) -> int:
         sizes["kpis"] = pages.seed_kpi_board(pages_today)
         pages_small = pages.measure(3 if quick else 10, pages_today)
 
-    copy_s = loads.raw_copy(rows, reps)
-    report.add(
-        f"raw_copy_{tag}",
-        1.0,
-        f"baseline: {copy_s:.2f} s for {fmt(len(rows))} rows, {fmt(len(rows) / copy_s)} rows/s, "
-        "COPY into a table with only the fact table's unique key",
-        seconds=copy_s,
-        rows=len(rows),
-    )
-    fact_copy_s = fact_table_copy(rows, reps)
-    report.add(
-        f"copy_into_fact_table_{tag}",
-        fact_copy_s / copy_s,
-        f"{fact_copy_s:.2f} s: the same COPY into analytics_metricfact itself (its primary key "
-        "is the natural key since analytics 0006, plus a BRIN on the date; its foreign keys have "
-        "no constraint or index since 0005): the floor the schema sets",
-        seconds=fact_copy_s,
-    )
-    load_s = reload_s = None
-    if {"load", "to_sql", "wide", "recompute", "pages"} & only:
-        wide_blob = data.wide_ja_csv(facts) if "wide" in only else None
-        rounds = loads.load_rounds(long_blob, wide_blob, reps)
-        load_s, reload_s, counts = rounds["first"], rounds["again"], rounds["counts"]["again"]
-        report.add(
-            f"load_long_{tag}",
-            load_s / copy_s,
-            f"load_file {load_s:.2f} s vs raw COPY {copy_s:.2f} s; "
-            f"{fmt(len(facts) / load_s)} facts/s",
-            "<= 2.0",
-            seconds=load_s,
-            baseline_seconds=copy_s,
-        )
-        report.add(
-            f"load_long_over_fact_table_copy_{tag}",
-            load_s / fact_copy_s,
-            f"load_file {load_s:.2f} s vs the same rows COPYed into analytics_metricfact "
-            f"{fact_copy_s:.2f} s: parsing, validation and the split into new/changed keys "
-            "on top of what the schema costs",
-            seconds=load_s,
-            baseline_seconds=fact_copy_s,
-        )
-        report.add(
-            f"reload_long_{tag}",
-            reload_s / copy_s,
-            f"identical file again {reload_s:.2f} s vs raw COPY {copy_s:.2f} s; counts {counts}",
-            "<= 1.5",
-            seconds=reload_s,
-            baseline_seconds=copy_s,
-            counts=counts,
-        )
-        if wide_blob is not None:
-            report.add(
-                f"load_wide_ja_{tag}",
-                rounds["wide"] / load_s,
-                f"Shift_JIS wide export {rounds['wide']:.2f} s vs load_long {load_s:.2f} s in the "
-                f"same rounds; {fmt(rounds['counts']['wide']['created'])} facts from "
-                f"{len(wide_blob) / 1e6:.1f} MB",
-                "<= 1.3",
-                seconds=rounds["wide"],
-                long_seconds=load_s,
-            )
-    if "to_sql" in only and load_s:
-        to_sql_s = loads.to_sql(rows, reps)
-        report.add(
-            f"to_sql_{tag}",
-            to_sql_s / load_s,
-            f"DataFrame.to_sql {to_sql_s:.2f} s vs load_file {load_s:.2f} s (the loader is "
-            f"{to_sql_s / load_s:.1f}x faster; to_sql is {to_sql_s / copy_s:.1f}x raw COPY, so "
-            f"no loader on COPY can be more than {to_sql_s / copy_s:.1f}x faster than it)",
-            ">= 10",
-            seconds=to_sql_s,
-            loader_seconds=load_s,
-        )
+    # the loads and their baselines in the same rounds (env.median_times)
+    loading = bool({"load", "to_sql", "wide", "recompute", "pages"} & only)
+    wide_blob = data.wide_ja_csv(facts) if "wide" in only else None
+    steps = [loads.raw_copy(rows), loads.fact_table_copy(rows)]
+    if loading:
+        if wide_blob is not None:  # first, so that each round ends with the long file's facts
+            steps.append(loads.load_step("wide", wide_blob, "wide_ja.csv", empty_first=True))
+        steps.append(loads.load_step("first", long_blob, "long.csv", empty_first=True))
+        steps.append(loads.load_step("again", long_blob, "long.csv", empty_first=False))
+    sqlalchemy = loads.sqlalchemy_engine() if "to_sql" in only else contextlib.nullcontext()
+    with sqlalchemy as engine:
+        if engine is not None:
+            steps.append(loads.to_sql(rows, engine))
+        seconds, counts = env.median_times(steps, reps)
+    if not loading:
+        env.truncate_facts()
+    report_loads(report, tag, seconds, counts, len(rows), wide_blob)
     if "recompute" in only:
         guarded(report, "recompute_full", lambda: run_recompute(report, reps, shape))
     if "pages" in only and pages_small is not None:
