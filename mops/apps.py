@@ -7,13 +7,19 @@ class MopsConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed, post_migrate
 
         from . import signals
+        from .permissions import forget_permissions, groups_changed
         from .role_cache import connect_invalidation
         from .roles import sync_roles
 
         connect_invalidation()
+        post_migrate.connect(forget_permissions, dispatch_uid="mops.forget_permissions")
+        m2m_changed.connect(
+            groups_changed, sender=get_user_model().groups.through, dispatch_uid="mops.holder"
+        )
 
         # Every app's permissions exist only after its own migrations: sync the roles last.
         post_migrate.connect(sync_roles, dispatch_uid="mops.sync_roles")

@@ -8,7 +8,9 @@ or members of the admin role) see everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -16,8 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
-from django.db.models import Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Expression, F, Model, Q, QuerySet
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
@@ -65,6 +66,7 @@ def grant_user_access(user: Any, obj: Model, actions: Iterable[str]) -> None:
     """Personal object permissions, e.g. the owner of an action may update it."""
     for action in actions:
         assign_perm(_codename(type(obj), action), user, obj)
+    forget_holder(user)
 
 
 def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet[M]:
@@ -92,12 +94,17 @@ def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet
 
 
 def _granted(model: type[Model], user: Any, codename: str) -> Q | None:
-    """``pk IN (the user's object permissions) OR pk IN (their groups')`` as two subqueries
-    that cast guardian's text ``object_pk`` to the integer key, so the database can hash-join
-    them (guardian's own filter casts every row's key to text and re-checks each permission
-    against the whole table: 4-7 s on the overview with 10,000 incidents, see BENCHMARKS.md).
-    The subqueries are written once as SQL (``_grant_sql``): built through the ORM, their joins
-    cost a team member's page a few ms each time, a dozen times a page.
+    """``EXISTS`` (the user holds the permission on the object) ``OR EXISTS`` (one of their
+    groups does), each one probe of guardian's unique (holder, permission, object_pk) key per
+    object, with the permission's id and the user's groups as parameters (:class:`Granted`).
+
+    Guardian's own filter casts every row's key to text and re-checks each permission against
+    the whole table (4-7 s on the overview with 10,000 incidents, see BENCHMARKS.md). Written as
+    ``pk IN (the keys granted)`` with the permission and the groups joined in, PostgreSQL could
+    not tell how many keys that is and hashed all of them on every query: 6-9 ms for a team
+    holding 10,000 incidents, where the triage board's hundred rows need a hundred probes
+    (0.4-0.7 ms). The personal grants are asked for only when the user holds some on this
+    permission (a condition in ``OR`` cannot become a join, and most users hold none).
     None when the model's key is not an integer or its permissions are not guardian's generic
     tables: then guardian's query is used as it is."""
     pk = model._meta.pk
@@ -108,36 +115,122 @@ def _granted(model: type[Model], user: Any, codename: str) -> Q | None:
         return None
     if get_group_obj_perms_model(cast(Any, model)) is not GroupObjectPermission:
         return None
-    params = [ContentType.objects.get_for_model(model).pk, codename, user.pk]
-    mine, teams = _grant_sql()
-    key = models.BigIntegerField()
-    # names from the models' metadata only; the values are parameters
-    mine_sql = RawSQL(mine, params, output_field=key)  # noqa: S611
-    teams_sql = RawSQL(teams, params, output_field=key)  # noqa: S611
-    return Q(pk__in=mine_sql) | Q(pk__in=teams_sql)
+    permission = _permission_id(ContentType.objects.get_for_model(model).pk, codename)
+    holder = _holder(user)
+    granted = Q(pk__in=[])  # nothing
+    if permission is not None and holder.groups:
+        granted |= Q(Granted(GroupObjectPermission, "group_id", holder.groups, permission))
+    if permission is not None and permission in holder.own:
+        granted |= Q(Granted(UserObjectPermission, "user_id", [user.pk], permission))
+    return granted
+
+
+class Granted(Expression):
+    """``EXISTS (SELECT 1 FROM <guardian's table> WHERE permission_id = %s AND <holder> IN (…)
+    AND object_pk = CAST(<the object's key> AS varchar))``: written as SQL (built through the
+    ORM, such a subquery costs a page a few ms to compile, a dozen times a page), with the
+    object's key compiled as a column of the outer query, so it stays right when that query is
+    itself nested (Django renames the tables of a subquery)."""
+
+    conditional = True
+
+    def __init__(self, table: type[Model], holder: str, holders: Iterable[int], permission: int):
+        super().__init__(output_field=models.BooleanField())
+        self.table, self.holder = table, holder
+        self.holders, self.permission = list(holders), permission
+        self.key: Any = F("pk")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.key]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.key,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        key, key_params = compiler.compile(self.key)
+        quote = connection.ops.quote_name
+        holders = ", ".join("%s" for _ in self.holders)
+        sql = (
+            f"EXISTS (SELECT 1 FROM {quote(self.table._meta.db_table)} g WHERE "  # noqa: S608
+            f"g.permission_id = %s AND g.{quote(self.holder)} IN ({holders}) AND "
+            f"g.object_pk = CAST({key} AS varchar))"
+        )
+        return sql, (self.permission, *self.holders, *key_params)
+
+
+# (content type id, codename) -> the permission's id; permissions are made by ``migrate`` (and
+# again by a test database's flush), whose ``post_migrate`` empties this (``forget_permissions``)
+_permission_ids: dict[tuple[int, str], int] = {}
+
+
+def _permission_id(content_type: int, codename: str) -> int | None:
+    key = (content_type, codename)
+    if key not in _permission_ids:
+        found = Permission.objects.filter(content_type_id=content_type, codename=codename)
+        pk = found.values_list("pk", flat=True).first()
+        if pk is None:
+            return None
+        _permission_ids[key] = pk
+    return _permission_ids[key]
+
+
+def forget_permissions(**_: Any) -> None:
+    """Empty the permission ids read so far (a ``post_migrate`` receiver, hence ``**_``)."""
+    _permission_ids.clear()
+
+
+@dataclass(frozen=True)
+class _Holder:
+    """A user's groups and the permissions they hold on some object themselves."""
+
+    groups: tuple[int, ...]
+    own: frozenset[int]
+
+
+def _holder(user: Any) -> _Holder:
+    """Read once per user object (one query), like Django's own permission caches; forgotten
+    when :func:`grant_user_access` grants that object a permission or its groups change."""
+    holder = getattr(user, "_mops_holder", None)  # request.user is a lazy object: no __dict__
+    if holder is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_holder_sql(), [user.pk, user.pk])
+            rows = cursor.fetchall()
+        holder = _Holder(
+            groups=tuple(sorted(pk for kind, pk in rows if kind == 0)),
+            own=frozenset(pk for kind, pk in rows if kind == 1),
+        )
+        user._mops_holder = holder
+    return holder
+
+
+def forget_holder(user: Any) -> None:
+    """Forget what ``restrict`` read of this user object's groups and personal grants."""
+    with suppress(AttributeError):
+        del user._mops_holder
+
+
+def groups_changed(instance: Any, **_: Any) -> None:
+    """``m2m_changed`` of the users' groups: ``user.groups.add(…)`` forgets that user's."""
+    if isinstance(instance, get_user_model()):
+        forget_holder(instance)
 
 
 @cache
-def _grant_sql() -> tuple[str, str]:
-    """The keys of the objects a user holds a permission on, themselves and through their
-    groups: ``SELECT CAST(object_pk AS BIGINT) …`` taking (content type id, codename, user id)."""
+def _holder_sql() -> str:
+    """(0, group id) for each of the user's groups, (1, permission id) for each permission they
+    hold on some object themselves; taking (user id, user id)."""
     quote = connection.ops.quote_name
-    permission = Permission._meta.db_table
     memberships = get_user_model().groups.through._meta
-    own, groups = UserObjectPermission._meta.db_table, GroupObjectPermission._meta.db_table
-    granted = (
-        "SELECT CAST(o.object_pk AS BIGINT) FROM {table} o INNER JOIN {permission} p "
-        "ON o.permission_id = p.id WHERE p.content_type_id = %s AND p.codename = %s AND "
+    # names from the models' metadata only; the values are parameters
+    return (  # noqa: S608
+        "SELECT 0, m.{group} FROM {table} m WHERE m.{user} = %s UNION ALL "
+        "SELECT DISTINCT 1, o.permission_id FROM {own} o WHERE o.user_id = %s"
+    ).format(
+        group=quote(memberships.get_field("group").column),
+        table=quote(memberships.db_table),
+        user=quote(memberships.get_field("user").column),
+        own=quote(UserObjectPermission._meta.db_table),
     )
-    mine = granted.format(table=quote(own), permission=quote(permission)) + "o.user_id = %s"
-    teams = granted.format(table=quote(groups), permission=quote(permission)) + (
-        "o.group_id IN (SELECT m.{group} FROM {table} m WHERE m.{user} = %s)".format(  # noqa: S608
-            group=quote(memberships.get_field("group").column),
-            table=quote(memberships.db_table),
-            user=quote(memberships.get_field("user").column),
-        )
-    )
-    return mine, teams
 
 
 def can(user: Any, action: str, obj: Model) -> bool:

@@ -93,3 +93,80 @@ def test_restrict_unions_personal_and_team_grants_like_guardian(users, teams):
             marketer, "view_team", klass=Team, accept_global_perms=False, with_superuser=False
         )
     )
+
+
+def test_restrict_nested_in_another_query_filters_that_querys_own_rows(users, teams):
+    """The grant check names the object's key as a column of its query, so it follows Django's
+    renaming when the restricted queryset is a subquery of another."""
+    from mops.models import TeamMembership
+
+    ours = create_team(name="Ours", slug="ours")
+    theirs = create_team(name="Theirs", slug="theirs")
+    grant_team_access(teams["digital-marketing"], ours, ["view"])
+    for team in (ours, theirs):
+        add_member(team=team, user=users["ops"])
+    visible = restrict(Team.objects.all(), users["marketer"])
+    memberships = TeamMembership.objects.filter(team__in=visible, user=users["ops"])
+    assert {m.team.slug for m in memberships} == {"ours"}
+    assert set(TeamMembership.objects.filter(team__in=visible).values_list("team", flat=True)) == {
+        t.pk for t in visible
+    }
+
+
+def test_holder_is_read_once_per_user_object_and_forgotten_on_a_personal_grant(
+    users, teams, django_assert_num_queries
+):
+    marketer = users["marketer"]
+    mine = create_team(name="Mine", slug="mine")
+    ours = create_team(name="Ours", slug="ours")
+    grant_team_access(teams["digital-marketing"], ours, ["view"])
+    candidates = Team.objects.filter(slug__in=["mine", "ours"])
+    assert {t.slug for t in restrict(candidates, marketer)} == {"ours"}
+    with django_assert_num_queries(2):  # the two lists; the groups and grants are known
+        assert {t.slug for t in restrict(candidates, marketer)} == {"ours"}
+        assert {t.slug for t in restrict(candidates, marketer)} == {"ours"}
+    grant_user_access(marketer, mine, ["view"])
+    assert {t.slug for t in restrict(candidates, marketer)} == {"mine", "ours"}
+
+
+def test_a_user_without_groups_sees_only_personal_grants(users):
+    from django.contrib.auth import get_user_model
+
+    loner = get_user_model().objects.create_user("loner", password="x")
+    loner.user_permissions.add(Permission.objects.get(codename="view_team"))
+    loner = type(loner).objects.get(pk=loner.pk)
+    mine = create_team(name="Mine", slug="mine")
+    create_team(name="Other", slug="other")
+    assert not restrict(Team.objects.all(), loner).exists()
+    grant_user_access(loner, mine, ["view"])
+    assert list(restrict(Team.objects.all(), loner)) == [mine]
+
+
+@pytest.mark.postgres
+def test_team_grants_are_probed_per_object_not_hashed_whole(users, teams):
+    """Without personal grants the check is one EXISTS with the permission's id and the groups
+    as parameters: PostgreSQL joins it (a probe of guardian's unique key per object) instead of
+    hashing every key the team holds in a sub-plan on each query (BENCHMARKS.md)."""
+    from django.db import connection
+
+    team = create_team(name="Ours", slug="ours")
+    grant_team_access(teams["digital-marketing"], team, ["view"])
+    visible = restrict(Team.objects.all(), users["marketer"]).order_by("name")[:10]
+    sql, params = visible.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "SubPlan" not in plan, plan
+    assert "Semi Join" in plan or "Join" in plan, plan
+    assert list(visible) == [team]
+
+
+def test_a_membership_change_shows_on_the_same_user_object(users, teams):
+    target = create_team(name="Target", slug="target")
+    grant_team_access(teams["marketing-ops"], target, ["view"])
+    marketer = users["marketer"]
+    assert not restrict(Team.objects.filter(pk=target.pk), marketer).exists()
+    add_member(team=teams["marketing-ops"], user=marketer)
+    assert restrict(Team.objects.filter(pk=target.pk), marketer).exists()
+    remove_member(team=teams["marketing-ops"], user=marketer)
+    assert not restrict(Team.objects.filter(pk=target.pk), marketer).exists()
