@@ -129,12 +129,15 @@ _STORED_ROW = np.dtype(
 
 def _existing_binary(table: str, where: str, params: list[Any], sources: list[str]) -> pd.DataFrame:
     # a load's facts mostly share one source: then its position needs no function per row
-    position = "1" if len(sources) == 1 else "array_position(%s::text[], source::text)"
+    if len(sources) == 1:
+        position = "1"
+    else:
+        position, params = "array_position(%s::text[], source::text)", [sources, *params]
     with connection.cursor() as cursor:
         query = cursor.mogrify(  # type: ignore[attr-defined]
             f"SELECT campaign_id, date, metric_id, {position}, value FROM {table} "  # noqa: S608
             f"WHERE {where}",
-            params if len(sources) == 1 else [sources, *params],
+            params,
         )
         if isinstance(query, bytes):
             query = query.decode()
@@ -182,7 +185,7 @@ def _match(stage: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
     parts = []
     for ours, theirs in (
         (stage["campaign_id"], existing["campaign_id"]),
-        (_day_numbers(stage["date"]), _day_numbers(existing["date"])),
+        (day_numbers(stage["date"]), day_numbers(existing["date"])),
         (stage["metric_id"], existing["metric_id"]),
         (stage_source, stored_source),
     ):
@@ -203,7 +206,8 @@ def _match(stage: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
     return pd.Index(theirs).get_indexer(ours)
 
 
-def _day_numbers(dates: pd.Series) -> np.ndarray:
+def day_numbers(dates: pd.Series) -> np.ndarray:
+    """Each date as its number of days since 1970-01-01 (int64)."""
     return dates.to_numpy(dtype="datetime64[D]").astype("int64")
 
 
@@ -312,7 +316,7 @@ def _insert_new(frame: pd.DataFrame, batch_id: int | None) -> tuple[int, int]:
     of the index (campaign first), in the campaigns' file order, not their ids'."""
     table = MetricFact._meta.db_table
     frame = frame.take(
-        np.lexsort((frame["metric_id"], _day_numbers(frame["date"]), frame["campaign_id"]))
+        np.lexsort((frame["metric_id"], day_numbers(frame["date"]), frame["campaign_id"]))
     )
     try:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -21,7 +21,7 @@ from django.utils import translation
 from ..loader import NotStreamable, ParsedFile, StreamedFile, parse_block
 from ..loader.cells import duplicate_message
 from ..models import ImportBatch
-from .bulk import write_facts
+from .bulk import day_numbers, write_facts
 from .facts import (
     MAX_REPORTED_ERRORS,
     CampaignResolver,
@@ -57,7 +57,7 @@ class KeyLedger:
         return mapped[codes]
 
     def add(self, stage: pd.DataFrame) -> None:
-        days = stage["date"].to_numpy(dtype="datetime64[D]").astype("int64") + (1 << 20)
+        days = day_numbers(stage["date"]) + (1 << 20)
         rows = stage["index"].to_numpy(dtype="int64")
         if days.min() < 0 or days.max() >= 1 << self.DAY_BITS or rows.max() >= 1 << 31:
             raise NotStreamable("dates or row numbers out of the ledger's range")
