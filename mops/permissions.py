@@ -115,12 +115,14 @@ def _granted(model: type[Model], user: Any, codename: str) -> Q | None:
         return None
     if get_group_obj_perms_model(cast(Any, model)) is not GroupObjectPermission:
         return None
-    permission = _permission_id(ContentType.objects.get_for_model(model).pk, codename)
-    holder = _holder(user)
     granted = Q(pk__in=[])  # nothing
-    if permission is not None and holder.groups:
+    permission = _permission_id(ContentType.objects.get_for_model(model).pk, codename)
+    if permission is None:
+        return granted
+    holder = _holder(user)
+    if holder.groups:
         granted |= Q(Granted(GroupObjectPermission, "group_id", holder.groups, permission))
-    if permission is not None and permission in holder.own:
+    if permission in holder.own:
         granted |= Q(Granted(UserObjectPermission, "user_id", [user.pk], permission))
     return granted
 
