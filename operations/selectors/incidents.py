@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     DurationField,
@@ -32,6 +32,9 @@ from ..models import (
     Severity,
     SeverityPolicy,
 )
+
+if TYPE_CHECKING:
+    from .triage import OpenIncident
 
 SEVERITY_RANK = {value: i for i, value in enumerate(Severity.values)}
 
@@ -217,7 +220,7 @@ def severity_policies() -> Policies:
     return {(p.team_id, p.severity): p for p in SeverityPolicy.objects.order_by()}
 
 
-def ack_deadline(incident: Incident, policies: Policies) -> datetime | None:
+def ack_deadline(incident: Incident | OpenIncident, policies: Policies) -> datetime | None:
     policy = policies.get((incident.team_id, incident.severity)) or policies.get(
         (None, incident.severity)
     )

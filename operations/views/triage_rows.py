@@ -93,7 +93,7 @@ class BoardRows:
 
     def context(self, row: TriageRow) -> str:
         """The team, the affected tools and the number of alerts: "Team · GTM · 3 alerts"."""
-        parts = [row.incident.team.name, *row.tools]
+        parts = [row.incident.team_name, *row.tools]
         alerts = row.incident.alert_count
         if alerts > 1:
             parts.append(ngettext("%(n)s alert", "%(n)s alerts", alerts) % {"n": alerts})
@@ -113,10 +113,9 @@ class BoardRows:
         return "—"
 
     def assignee(self, row: TriageRow) -> str:
-        assignee = row.incident.assignee
-        if assignee is None:
+        if row.incident.assignee_id is None:
             return f'<span class="help">{self.nobody}</span>'
-        return escape(assignee.get_full_name() or assignee.get_username())
+        return escape(row.incident.assignee_name)
 
     def actions(self, row: TriageRow) -> str:
         if not row.can_manage:

@@ -56,5 +56,10 @@ def test_overview_shows_incidents_opened_and_resolved_since_the_last_visit(org, 
     )
     html = client.get("/").content.decode()
     assert "Tag manager down" in html and 'class="badge red">overdue<' in html
+    # each row links to its incident and says its state, in the reader's language
+    assert f'<a href="{incident.get_absolute_url()}">#{incident.pk} Tag manager down</a>' in html
+    assert "— Triggered," in html
+    ja = client.get("/", headers={"accept-language": "ja"}).content.decode()
+    assert "— 発生," in ja
     svc.resolve(incident=incident, by=org["users"]["ops"])
     assert "No open incidents." in client.get("/").content.decode()
