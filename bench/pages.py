@@ -145,12 +145,33 @@ def measure(requests: int, today: dt.date) -> dict[str, Any]:
     return out
 
 
+# After "triggered", what the services write of an incident that is no longer open, 10 minutes
+# apart
+LATER_STATES = {"resolved": ["resolved"], "closed": ["resolved", "closed"]}
+
+
+def incident_timeline(incident: Any) -> list[Any]:
+    """The state changes of ``incident``'s life as its events (the board lists the newest)."""
+    from operations.models import EventKind, IncidentEvent
+
+    states = ["triggered", *LATER_STATES.get(incident.state, [])]
+    return [
+        IncidentEvent(
+            incident=incident,
+            kind=EventKind.STATE_CHANGE,
+            to_state=state,
+            at=incident.triggered_at + dt.timedelta(minutes=10 * step),
+        )
+        for step, state in enumerate(states)
+    ]
+
+
 def seed_incidents(total: int, today: dt.date) -> int:
     """Incidents of the digital-marketing team until there are ``total`` (most of them closed,
-    one in ten open, the latest an hour before noon of ``today``), visible to the team; 0 when
-    operations has no incidents yet."""
+    one in ten open, the latest an hour before noon of ``today``) with their state changes as
+    events, visible to the team; 0 when operations has no incidents yet."""
     try:
-        from operations.models import Incident
+        from operations.models import Incident, IncidentEvent
     except ImportError:
         return 0
     from django.contrib.auth.models import Permission
@@ -171,11 +192,14 @@ def seed_incidents(total: int, today: dt.date) -> int:
             state=states[i % len(states)],
             team=team,
             source="manual",
-            triggered_at=now - dt.timedelta(hours=i),
+            triggered_at=now - dt.timedelta(hours=i + 1),
         )
         for i in range(have, total)
     ]
     made = Incident.objects.bulk_create(new, batch_size=2000)
+    IncidentEvent.objects.bulk_create(
+        [event for incident in made for event in incident_timeline(incident)], batch_size=5000
+    )
     ct = ContentType.objects.get_for_model(Incident)
     perms = list(Permission.objects.filter(content_type=ct, codename__startswith="view_"))
     perms += list(Permission.objects.filter(content_type=ct, codename__startswith="change_"))
@@ -195,4 +219,5 @@ def seed_incidents(total: int, today: dt.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Incident._meta.db_table}")
         cursor.execute(f"ANALYZE {GroupObjectPermission._meta.db_table}")
+        cursor.execute(f"ANALYZE {IncidentEvent._meta.db_table}")
     return Incident.objects.count()
