@@ -67,6 +67,7 @@ def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, A
         "rows": BoardRows(
             query=query, user=request.user, csrf_input=csrf_input(request), now=now
         ).render(rows),
+        "shown": len(rows),
         "query": query,
         "counts": board.triage_counts(user=request.user, now=now, policies=policies, **filters),
         "grid": board.check_grid(user=request.user, team=filters["team"], tool=filters["tool"]),

@@ -62,8 +62,9 @@ class BoardRows:
         self.acknowledged = escape(_("acknowledged"))
         self.nobody = escape(_("nobody"))
 
-    def render(self, rows: Iterable[TriageRow]) -> list[SafeString]:
-        return [mark_safe(self.row(row)) for row in rows]  # noqa: S308  # every text escaped
+    def render(self, rows: Iterable[TriageRow]) -> SafeString:
+        """The rows' ``<tr>`` elements, one after another."""
+        return mark_safe("".join(self.row(row) for row in rows))  # noqa: S308  # all escaped
 
     def row(self, row: TriageRow) -> str:
         incident = row.incident

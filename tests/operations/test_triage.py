@@ -91,6 +91,7 @@ def test_query_count_is_the_same_for_10_and_1000_incidents(
         # the board lists the most urgent TRIAGE_LIMIT; its counts cover all 1,000
         assert response.content.count(b'data-incident="') == TRIAGE_LIMIT
         assert b'data-count="open">1000<' in response.content
+        assert b"The 100 most urgent of 1000 open incidents." in response.content
 
 
 @pytest.mark.django_db
