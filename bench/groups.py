@@ -170,7 +170,8 @@ def report_pages(
             f"{page['queries']} at {fmt(sizes['main'])} facts vs {before['queries']} at "
             f"{fmt(sizes['pages_small'])} facts ({'same' if same else 'DIFFERENT'}); "
             f"HTTP {page['status']}; {fmt(sizes['incidents'])} vs "
-            f"{fmt(sizes['incidents_small'])} incidents; {sizes['kpis']} KPIs with a target",
+            f"{fmt(sizes['incidents_small'])} incidents; {sizes['kpis']} KPIs with a target; "
+            f"{sizes['tools']} tools",
             "<= 5",
             seconds=page["median_ms"] / 1000,
             queries=page["queries"],

@@ -145,6 +145,25 @@ def measure(requests: int, today: dt.date) -> dict[str, Any]:
     return out
 
 
+def seed_inventory() -> int:
+    """The demo's tool inventory (tools, owners, checks, maintenance windows) and runbooks, as
+    ``seed_demo`` makes them, so the board's check grid and the operations panels show a real
+    inventory rather than their empty states. Returns how many tools there are."""
+    import io
+
+    from mops.registry import demo_seeders
+
+    for name in ("operations.inventory", "operations.runbooks"):
+        seeder = demo_seeders.entries.get(name)
+        if seeder is not None:
+            seeder(stdout=io.StringIO())
+    try:
+        from operations.models import Tool
+    except ImportError:
+        return 0
+    return Tool.objects.count()
+
+
 # After "triggered", what the services write of an incident that is no longer open, 10 minutes
 # apart
 LATER_STATES = {"resolved": ["resolved"], "closed": ["resolved", "closed"]}

@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         pages_today = pages.day_after_data(shape)
         small = data.frame(data.shape_for(sizes["pages_small"]))
         loads.load(data.long_csv(small), "small.csv")
+        sizes["tools"] = pages.seed_inventory()
         sizes["incidents_small"] = pages.seed_incidents(10, pages_today)
         sizes["kpis"] = pages.seed_kpi_board(pages_today)
         pages_small = pages.measure(3 if quick else 10, pages_today)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bench.pages import noon, seed_incidents
+from bench.pages import noon, seed_incidents, seed_inventory
 from operations.models import Incident, IncidentEvent
 
 TODAY = dt.date(2026, 3, 2)
@@ -34,3 +34,16 @@ def test_seeded_incidents_carry_their_state_changes(org, client):
     html = client.get("/operations/triage/board/").content.decode()
     assert "Nothing has happened yet." not in html
     assert html.count('<li><time datetime="') == 15  # the board's newest events
+
+
+@pytest.mark.django_db
+def test_the_pages_read_the_demo_inventory(org, client):
+    from operations.models import Check, Runbook, Tool
+
+    tools = seed_inventory()
+    assert tools == Tool.objects.count() > 5
+    assert Check.objects.exists() and Runbook.objects.exists()
+    assert seed_inventory() == tools  # seeding again adds nothing
+    client.force_login(org["users"]["admin"])
+    html = client.get("/operations/").content.decode()
+    assert 'class="ops-grid"' in html and "No checks yet." not in html
