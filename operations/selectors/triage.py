@@ -23,6 +23,7 @@ from ..models import (
     OPEN_STATES,
     Check,
     CheckState,
+    EventKind,
     Incident,
     IncidentEvent,
     IncidentState,
@@ -220,13 +221,39 @@ def check_grid(*, user: Any, team: Any = None, tool: Any = None) -> list[dict[st
     return list(grid.values())
 
 
-def recent_events(*, user: Any, limit: int = 15) -> list[IncidentEvent]:
-    """The newest events of the incidents the user may see, with what the feed shows of them
-    (the SQL of whole rows with their incidents took longer to build than to run)."""
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """A line of the board's recent events: what happened to which incident, when, by whom."""
+
+    incident_id: int
+    at: datetime
+    kind_label: str
+    to_state_label: str  # empty unless the event changed the state
+    message: str
+    actor_username: str  # empty for the system's own events
+
+
+def recent_events(*, user: Any, limit: int = 15) -> list[FeedEvent]:
+    """The newest events of the incidents the user may see, as plain values with their kinds'
+    and states' labels, each translated once per feed. (As models, each line's
+    ``get_kind_display`` and ``get_to_state_display`` translated every label of both choices
+    again to look its own up: 12 translations a line, 6-7 ms of the board's 15 lines.)"""
     visible = incidents_for(user=user).values("pk")
-    return list(
+    kinds = {value: str(label) for value, label in EventKind.choices}
+    states = {value: str(label) for value, label in IncidentState.choices}
+    lines = (
         IncidentEvent.objects.filter(incident_id__in=visible)
-        .select_related("actor")
-        .only("at", "kind", "to_state", "message", "incident_id", "actor__username")
-        .order_by("-at", "-pk")[:limit]
+        .order_by("-at", "-pk")
+        .values_list("incident_id", "at", "kind", "to_state", "message", "actor__username")
     )
+    return [
+        FeedEvent(
+            incident_id,
+            at,
+            kinds.get(kind, kind),
+            states.get(to_state, to_state),
+            message,
+            actor or "",
+        )
+        for incident_id, at, kind, to_state, message, actor in lines[:limit]
+    ]
