@@ -178,7 +178,7 @@ def test_overview_panels_read_overdue_actions_and_requests_in_constant_queries(
     """The governance panels on the overview read only what they show of each action and
     request: more of them cost no more queries."""
     from governance.services.feedback import create_feedback
-    from tests.operations.test_triage import _count
+    from tests.operations.triage_fixtures import count_queries
 
     users, teams = world["users"], world["teams"]
 
@@ -201,7 +201,7 @@ def test_overview_panels_read_overdue_actions_and_requests_in_constant_queries(
 
     add(1, 0)
     client.force_login(users["manager"])
-    expected = _count(client, "/")
+    expected = count_queries(client, "/")
     add(4, 1)
     with django_assert_num_queries(expected):
         page = client.get("/").content.decode()

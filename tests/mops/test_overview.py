@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from operations.models import Incident
 from tests.operations.incident_support import S, make_tool, severity_policy
-from tests.operations.test_triage import bulk_incidents
+from tests.operations.triage_fixtures import bulk_incidents
 
 
 def _count(client) -> int:

@@ -3,79 +3,18 @@ filters, permissions, and a query count that does not grow with the number of in
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermission
 
-from mops.permissions import grant_team_access
-from operations.models import Check, Incident, IncidentEvent
+from operations.models import Check, Incident
 from operations.selectors.triage import TRIAGE_LIMIT, triage_rows
 
-from .incident_support import S, make_incident, make_tool, severity_policy
-
-INDEX = reverse("operations:index")
-BOARD = reverse("operations:triage_board")
-
-
-def bulk_incidents(team, n, tool):
-    """n open incidents with their team permissions, a tool and an event each, in bulk."""
-    from django.contrib.auth.models import Permission
-
-    now = timezone.now()
-    incidents = Incident.objects.bulk_create(
-        Incident(
-            title=f"Bulk {i}",
-            team=team,
-            severity=("sev1", "sev2", "sev3", "sev4")[i % 4],
-            triggered_at=now - timedelta(minutes=i),
-        )
-        for i in range(n)
-    )
-    ct = ContentType.objects.get_for_model(Incident)
-    perms = Permission.objects.filter(
-        content_type=ct, codename__in=["view_incident", "change_incident"]
-    )
-    GroupObjectPermission.objects.bulk_create(
-        GroupObjectPermission(group=team.group, permission=p, content_type=ct, object_pk=str(i.pk))
-        for i in incidents
-        for p in perms
-    )
-    Incident.affected_tools.through.objects.bulk_create(
-        Incident.affected_tools.through(incident_id=i.pk, tool_id=tool.pk) for i in incidents
-    )
-    IncidentEvent.objects.bulk_create(
-        IncidentEvent(incident=i, kind="state_change", to_state="triggered") for i in incidents
-    )
-
-
-@pytest.fixture
-def board_data(org):
-    team = org["teams"][S]
-    tool = make_tool(team)
-    severity_policy(None, "sev1", ack=5, after=5)
-    severity_policy(None, "sev2", ack=15, after=10)
-    for i, state in enumerate(["up", "down", "late"]):
-        check = Check.objects.create(
-            name=f"Check {i}", kind="http", url="https://example.com", tool=tool, team=team,
-            state=state,
-        )  # fmt: skip
-        grant_team_access(team, check)
-    return {"team": team, "tool": tool}
-
-
-def _count(client, url):
-    client.get(url)  # warm the per-process caches (content types, permissions)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+from .incident_support import S, make_incident, severity_policy
+from .triage_fixtures import *  # noqa: F403 - the triage fixtures
+from .triage_fixtures import BOARD, INDEX, bulk_incidents, count_queries
 
 
 @pytest.mark.django_db
@@ -84,7 +23,7 @@ def test_query_count_is_the_same_for_10_and_1000_incidents(
 ):
     client.force_login(org["users"]["ops"])
     bulk_incidents(board_data["team"], 10, board_data["tool"])
-    counts = {url: _count(client, url) for url in (INDEX, BOARD)}
+    counts = {url: count_queries(client, url) for url in (INDEX, BOARD)}
     bulk_incidents(board_data["team"], 990, board_data["tool"])
     for url, expected in counts.items():
         with django_assert_num_queries(expected):
@@ -220,7 +159,7 @@ def test_incident_list_query_count_is_the_same_for_10_and_1000_incidents(
     client.force_login(org["users"]["ops"])
     url = reverse("operations:incident_list")
     bulk_incidents(board_data["team"], 10, board_data["tool"])
-    expected = _count(client, url)
+    expected = count_queries(client, url)
     bulk_incidents(board_data["team"], 990, board_data["tool"])
     with django_assert_num_queries(expected):
         response = client.get(url)
@@ -326,7 +265,7 @@ def test_an_admin_may_act_on_every_row_without_a_query_for_it(org, client, board
     counts = {}
     for username in ("ops", "admin"):
         client.force_login(org["users"][username])
-        counts[username] = _count(client, BOARD)
+        counts[username] = count_queries(client, BOARD)
         html = client.get(BOARD).content.decode()
         assert html.count('data-action="resolve"') == 3
         assert html.count("GTM") >= 3  # each row names its tool
@@ -363,69 +302,9 @@ def test_inventory_panel_shows_this_weeks_maintenance_in_constant_queries(
     soon = timezone.now() + timedelta(hours=1)
     make_window(board_data["tool"], soon, title="Upgrade 0")
     client.force_login(org["users"]["ops"])
-    expected = _count(client, INDEX)
+    expected = count_queries(client, INDEX)
     for day in range(1, 4):
         make_window(board_data["tool"], soon + timedelta(days=day), title=f"Upgrade {day}")
     with django_assert_num_queries(expected):
         html = client.get(INDEX).content.decode()
     assert all(f"GTM: Upgrade {day}" in html for day in range(4))
-
-
-@pytest.mark.django_db
-def test_event_feed_shows_each_event_in_a_constant_number_of_queries(
-    org, client, board_data, django_assert_num_queries
-):
-    """The feed reads only the columns it shows: nothing is fetched again per event."""
-    incident = make_incident(org, title="feed")
-    ops = org["users"]["ops"]
-    client.force_login(ops)
-
-    def comment(n):
-        for i in range(n):
-            IncidentEvent.objects.create(
-                incident=incident, kind="comment", actor=ops, message=f"note {i}"
-            )
-
-    comment(1)
-    expected = _count(client, BOARD)
-    comment(20)
-    with django_assert_num_queries(expected):
-        html = client.get(BOARD).content.decode()
-    feed = html.split('id="h-events"', 1)[1]
-    assert feed.count(f'href="{incident.get_absolute_url()}"') == 15
-    assert "note 19" in feed and "(ops)" in feed
-
-
-@pytest.mark.django_db
-def test_recent_events_say_what_happened_newest_first_in_the_readers_language(
-    org, client, board_data
-):
-    from operations.services import incidents as svc
-
-    ops = org["users"]["ops"]
-    incident = make_incident(org, title="Feed", description="Tag " + "x" * 120)
-    svc.acknowledge(incident=incident, by=ops)
-    hidden = make_incident(org, title="Not theirs", team=org["teams"]["digital-marketing"])
-    client.force_login(ops)
-    html = client.get(BOARD).content.decode()
-    feed = html[html.index('<ol class="ops-events">') : html.index("</ol>")]
-    detail = reverse("operations:incident_detail", args=[incident.pk])
-    # acknowledged (by ops) above triggered (with its description, cut at 90 characters)
-    acked = feed.index("State change: Acknowledged (ops)")
-    opened = feed.index("State change: Triggered — Tag xxx")
-    assert acked < opened and f'<a href="{detail}">#{incident.pk}</a>' in feed
-    assert "x" * 90 not in feed and "…" in feed
-    assert f"#{hidden.pk}<" not in feed  # another team's incident
-    ja = client.get(BOARD, headers={"accept-language": "ja"}).content.decode()
-    assert "状態変更: 発生" in ja
-
-
-@pytest.mark.django_db
-def test_recent_events_are_the_newest_15(org, client, board_data):
-    bulk_incidents(board_data["team"], 20, board_data["tool"])
-    client.force_login(org["users"]["ops"])
-    html = client.get(BOARD).content.decode()
-    feed = html[html.index('<ol class="ops-events">') : html.index("</ol>")]
-    newest = IncidentEvent.objects.order_by("-at", "-pk").values_list("incident_id", flat=True)
-    shown = [int(pk) for pk in re.findall(r'">#(\d+)</a>', feed)]
-    assert shown == list(newest[:15])
