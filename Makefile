@@ -37,7 +37,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.dev
-	$(BIN)/mypy mops operations governance analytics
+	$(BIN)/mypy mops operations governance analytics bench
 
 pytest: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -6,7 +6,8 @@ and prints for each URL (default: the bare view, the overview and the triage pag
 of 40 requests: the time, the queries, their database round trips (timed with
 ``connection.execute_wrapper``) and Django's compilation of their SQL (``SQLCompiler.as_sql``
 timed on its own); the last two bound how fast the page can get without fewer queries.
-``--profile N`` adds where the rest goes.
+``--profile N`` adds where the rest goes, ``--panels`` what each panel costs the pages that
+show it (the overview's and the section pages' summaries, ``mops.registry.overview_panels``).
 """
 
 from __future__ import annotations
@@ -81,6 +82,43 @@ def page_costs(url: str, client: Any) -> dict[str, float]:
     }
 
 
+def panel_costs(user: Any, repeat: int = REQUESTS) -> list[dict[str, Any]]:
+    """Each registered panel built for ``user``, all of them in turn ``repeat`` times: the median
+    time of a build, its queries and their round trips (the rest is the ORM and Python). The
+    user object is kept between builds, so its permission caches are warm, as they are for every
+    panel of a page but the first."""
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from mops.registry import overview_panels
+
+    request = RequestFactory().get("/")
+    request.user = user
+    panels = overview_panels.items()
+    for _key, panel in panels:
+        panel.build(request)  # warm caches and first-query plans
+    trips: list[tuple[str, float]] = []
+    runs: dict[str, list[tuple[float, float, int]]] = {key: [] for key, _panel in panels}
+    with connection.execute_wrapper(_recording(trips)):
+        for _ in range(repeat):
+            for key, panel in panels:
+                trips.clear()
+                start = time.perf_counter()
+                panel.build(request)
+                elapsed = time.perf_counter() - start
+                runs[key].append((elapsed, sum(seconds for _sql, seconds in trips), len(trips)))
+    return [
+        {
+            "panel": key,
+            "pages": sorted(panel.pages),
+            "total_ms": statistics.median(run[0] for run in runs[key]) * 1000,
+            "db_ms": statistics.median(run[1] for run in runs[key]) * 1000,
+            "queries": statistics.median(run[2] for run in runs[key]),
+        }
+        for key, panel in panels
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("urls", nargs="*", default=["/bench/bare/", "/", "/operations/"])
@@ -100,6 +138,11 @@ def main() -> None:
     parser.add_argument(
         "--queries", action="store_true", help="also print each query's median round trip"
     )
+    parser.add_argument(
+        "--panels",
+        action="store_true",
+        help="also print what building each panel costs (time, queries, round trips)",
+    )
     args = parser.parse_args()
     env.production_environment(env.bench_url(os.environ.get("DATABASE_URL")))
     env.setup_django(migrate=False)
@@ -107,10 +150,11 @@ def main() -> None:
 
     # as the pages benchmark reads them (its full size)
     with reading_pages(day_after_data(data.shape_for(1_000_000))) as client:
-        if args.user != "admin":
-            from django.contrib.auth import get_user_model
+        from django.contrib.auth import get_user_model
 
-            client.force_login(get_user_model().objects.get(username=args.user))
+        user = get_user_model().objects.get(username=args.user)
+        if args.user != "admin":
+            client.force_login(user)
         for url in args.urls:
             c = page_costs(url, client)
             print(
@@ -122,6 +166,14 @@ def main() -> None:
                 profile(url, client, args.profile, args.sort)
             if args.queries:
                 query_costs(url, client)
+        if args.panels:
+            for panel in panel_costs(user):
+                print(
+                    f"panel {panel['panel']} (on {', '.join(panel['pages'])}): "
+                    f"{panel['total_ms']:.1f} ms, {panel['queries']:.0f} queries, database "
+                    f"round trips {panel['db_ms']:.1f} ms",
+                    flush=True,
+                )
 
 
 def query_costs(url: str, client: Any) -> None:

@@ -44,7 +44,7 @@ def group_by_sql() -> list[tuple[str, list[Any]]]:
 
     ids = dict(Metric.objects.values_list("key", "id"))
     facts, campaigns = MetricFact._meta.db_table, Campaign._meta.db_table
-    queries = []
+    queries: list[tuple[str, list[Any]]] = []
     for kpi in Kpi.objects.filter(is_active=True):
         expr = parse_expression(kpi.expression)
         num = [ids[k] for k in expr.numerator]

@@ -38,3 +38,25 @@ def test_page_costs_times_a_page_with_a_query_that_matches_nothing(org, client):
     client.force_login(org["users"]["manager"])
     costs = page_costs("/operations/", client)
     assert costs["queries"] > 3 and costs["compile_ms"] > 0
+
+
+@pytest.mark.django_db
+def test_panel_costs_counts_each_panels_queries(org):
+    from django.test import RequestFactory
+
+    from bench.page_costs import panel_costs
+    from mops.registry import overview_panels
+
+    admin = org["users"]["admin"]
+    costs = panel_costs(admin, repeat=3)
+    assert [c["panel"] for c in costs] == [key for key, _panel in overview_panels.items()]
+    request = RequestFactory().get("/")
+    request.user = admin
+    for (_key, panel), c in zip(overview_panels.items(), costs, strict=True):
+        panel.build(request)  # as panel_costs' builds: the user's caches warm
+        with CaptureQueriesContext(connection) as queries:
+            panel.build(request)
+        assert c["queries"] == len(queries)
+        assert c["pages"] == sorted(panel.pages)
+        assert 0 <= c["db_ms"] < c["total_ms"]
+    assert any(c["queries"] > 0 for c in costs)
