@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if "sqlite" in only:
         guarded(report, "sqlite_load", lambda: run_sqlite(report, reps, min(size, 200_000)))
     if "scale" in only:
-        guarded(report, "scale", lambda: run_scale(report, sizes))
+        guarded(report, "scale", lambda: run_scale(report, sizes, reps))
     report.write(complete=True)
     if not quick and "scale" in only:
         from bench.chart import write_chart
