@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 import time_machine
@@ -74,3 +75,98 @@ def test_the_template_filter_is_the_same_words():
             Context({"value": value})
         )
     assert shown == "3\xa0hours ago"
+
+
+def _instants(zone: dt.tzinfo | None) -> list[dt.datetime]:
+    """Readings of the clock around month ends, a leap day and New York's DST changes."""
+    days = [
+        dt.datetime(2024, 1, 31, 23, 30),
+        dt.datetime(2024, 2, 29, 0, 15),
+        dt.datetime(2024, 3, 10, 1, 59),
+        dt.datetime(2024, 3, 31, 12, 0),
+        dt.datetime(2024, 11, 3, 1, 30),
+        dt.datetime(2025, 2, 28, 23, 59, 59, 500_000),
+        dt.datetime(2026, 12, 4, 9, 0),
+    ]
+    return [day.replace(tzinfo=zone) for day in days]
+
+
+# spans from under a day to years, with remainders that land on and beside the unit boundaries
+SPANS = [
+    dt.timedelta(hours=23, minutes=59, seconds=59),
+    dt.timedelta(days=1),
+    dt.timedelta(days=1, seconds=1),
+    dt.timedelta(days=6, hours=23),
+    dt.timedelta(days=7),
+    dt.timedelta(days=28, minutes=1),
+    dt.timedelta(days=29),
+    dt.timedelta(days=30, hours=12),
+    dt.timedelta(days=31),
+    dt.timedelta(days=59, hours=1),
+    dt.timedelta(days=364, hours=23, minutes=59),
+    dt.timedelta(days=365),
+    dt.timedelta(days=366, hours=6),
+    dt.timedelta(days=400, hours=3, minutes=7),
+    dt.timedelta(days=731),
+    dt.timedelta(days=3 * 365 + 40, seconds=30),
+]
+ZONES = [dt.UTC, zoneinfo.ZoneInfo("Asia/Tokyo"), zoneinfo.ZoneInfo("America/New_York"), None]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("zone", ZONES, ids=str)
+def test_spans_of_days_to_years_are_counted_as_django_counts_them(language, zone):
+    """The calendar arithmetic is ours now (``_units``): every span from every reading, both
+    ways, worded as Django words it, in each kind of time zone Django handles."""
+    with translation.override(language):
+        for now in _instants(zone):
+            with time_machine.travel(now, tick=False):
+                # the clock as humanize reads it (time-machine keeps a naive reading as UTC)
+                clock = dt.datetime.now(now.tzinfo)
+                for span in SPANS:
+                    for value in (clock - span, clock + span):
+                        assert relative_time.naturaltime(value) == str(
+                            humanize.naturaltime(value)
+                        ), (now, span, value)
+                        assert relative_time.timesince(value, clock) == (
+                            django_timesince.timesince(value, clock)
+                        ), (now, span, value)
+                        assert relative_time.timeuntil(value, clock) == (
+                            django_timesince.timeuntil(value, clock)
+                        ), (now, span, value)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_value_in_another_zone_is_counted_in_its_own(language):
+    """Django counts in the value's zone: 2024-03-31 00:30 in Tokyo is still March there."""
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    now = dt.datetime(2024, 4, 30, 15, 45, tzinfo=dt.UTC)
+    with translation.override(language):
+        for value in (
+            dt.datetime(2024, 3, 31, 0, 30, tzinfo=tokyo),
+            dt.datetime(2023, 2, 28, 23, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
+        ):
+            assert relative_time.timesince(value, now) == django_timesince.timesince(value, now)
+            assert relative_time.timeuntil(now, value) == django_timesince.timeuntil(now, value)
+
+
+def test_dates_without_a_time_are_left_to_django():
+    with translation.override("en"):
+        assert relative_time.timesince(dt.date(2024, 1, 1), dt.date(2024, 3, 19)) == (
+            "2\xa0months, 2\xa0weeks"
+        )
+        assert relative_time.timeuntil(dt.date(2024, 3, 19), dt.date(2024, 1, 1)) == (
+            "2\xa0months, 2\xa0weeks"
+        )
+
+
+def test_the_words_for_a_span_of_years_in_each_language():
+    value = NOW - dt.timedelta(days=400)
+    with time_machine.travel(NOW, tick=False):
+        with translation.override("en"):
+            assert relative_time.naturaltime(value) == "1\xa0year, 1\xa0month ago"
+        with translation.override("ja"):
+            japanese = relative_time.naturaltime(value)
+        with translation.override("ja"):
+            assert japanese == str(humanize.naturaltime(value))
+    assert japanese.startswith("1") and "年" in japanese and japanese.endswith("前")
