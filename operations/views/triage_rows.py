@@ -46,13 +46,13 @@ class BoardRows:
             "assign-to-me": _("Assign to me"),
             "resolve": _("Resolve"),
         }
-        # one hidden token input for the board's 300 forms (any masked token is valid)
+        # one hidden token input for the board's 100 forms (any masked token is valid)
+        self.csrf_input = csrf_input
         self.buttons = {}
         for action in ACTIONS:
             primary = ' class="primary"' if action == "acknowledge" else ""
             self.buttons[action] = (
-                f'{csrf_input}<button type="submit"{primary} data-action="{action}">'
-                f"{escape(labels[action])}</button>"
+                f'{primary} data-action="{action}">{escape(labels[action])}</button>'
             )
         self.severity_badges = {value: severity_badge(value) for value in Severity.values}
         self.state_badges = {
@@ -131,11 +131,15 @@ class BoardRows:
             )
             if on
         ]
-        forms = []
+        # one form, a button per action: each posts to its own URL (formaction without
+        # JavaScript, hx-post with it, the form's token and target going along)
+        buttons = []
         for action in shown:
             url = escape(self.action_urls[action](incident.pk)) + self.query
-            forms.append(
-                f'<form method="post" action="{url}" hx-post="{url}" hx-target="#triage-board" '
-                f'hx-swap="outerHTML" class="inline">{self.buttons[action]}</form>'
+            buttons.append(
+                f'<button type="submit" formaction="{url}" hx-post="{url}"{self.buttons[action]}'
             )
-        return "".join(forms)
+        return (
+            '<form method="post" hx-target="#triage-board" hx-swap="outerHTML" class="inline">'
+            f"{self.csrf_input}{''.join(buttons)}</form>"
+        )

@@ -109,3 +109,34 @@ def test_ops_user_triages_an_incident_from_alert_to_postmortem(
     )
     assert states == ["triggered", "acknowledged", "resolved", "closed"]
     assert server_errors == []
+
+
+def test_without_javascript_each_triage_button_posts_its_own_action(
+    browser, live_server, live_org, demo_password, server_errors
+):
+    """A row's actions are one form whose buttons name their URLs (``formaction``): without
+    JavaScript, Assign to me assigns, Resolve resolves, and the board comes back after each."""
+    team = live_org["teams"]["marketing-ops"]
+    incident, _created = raise_alert(
+        dedup_key="journey:no-js", title="Feed late", team=team, severity="sev3"
+    )
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    try:
+        page = context.new_page()
+        base = live_server.url
+        log_in(page, base, "ops", demo_password)
+        page.goto(f"{base}/operations/?severity=sev3")
+        row = page.locator(f"#incident-row-{incident.pk}")
+        row.get_by_role("button", name="Assign to me").click()
+        expect(page).to_have_url(f"{base}/operations/?severity=sev3")
+        incident.refresh_from_db()
+        assert incident.state == "triggered" and incident.assignee == live_org["users"]["ops"]
+        expect(row.get_by_role("button", name="Assign to me")).to_have_count(0)
+        row.get_by_role("button", name="Resolve").click()
+        expect(page).to_have_url(f"{base}/operations/?severity=sev3")
+        incident.refresh_from_db()
+        assert incident.state == "resolved"
+        expect(row).to_have_count(0)
+    finally:
+        context.close()
+    assert server_errors == []
