@@ -48,10 +48,11 @@ class BoardRows:
         }
         # one hidden token input for the board's 100 forms (any masked token is valid)
         self.csrf_input = csrf_input
-        self.buttons = {}
+        # each action's button after its URLs: its attributes, its label and its end tag
+        self.button_ends = {}
         for action in ACTIONS:
             primary = ' class="primary"' if action == "acknowledge" else ""
-            self.buttons[action] = (
+            self.button_ends[action] = (
                 f'{primary} data-action="{action}">{escape(labels[action])}</button>'
             )
         self.severity_badges = {value: severity_badge(value) for value in Severity.values}
@@ -136,9 +137,8 @@ class BoardRows:
         buttons = []
         for action in shown:
             url = escape(self.action_urls[action](incident.pk)) + self.query
-            buttons.append(
-                f'<button type="submit" formaction="{url}" hx-post="{url}"{self.buttons[action]}'
-            )
+            end = self.button_ends[action]
+            buttons.append(f'<button type="submit" formaction="{url}" hx-post="{url}"{end}')
         return (
             '<form method="post" hx-target="#triage-board" hx-swap="outerHTML" class="inline">'
             f"{self.csrf_input}{''.join(buttons)}</form>"
