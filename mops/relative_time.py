@@ -120,6 +120,8 @@ def _words(kind: str, units: Units, language: str | None) -> str:
     only this cache's key)."""
     strings, sentence = _TABLES[kind]
     if units:
+        # Translators: between two units of a relative time ("1 year, 2 months"); Django's own
+        # catalogues have it, and ja keeps ", " there
         delta = gettext(", ").join(
             avoid_wrapping(strings[_KEYS[i]] % {"num": count}) for i, count in units
         )
