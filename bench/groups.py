@@ -147,7 +147,7 @@ def run_recompute(report: Report, reps: int, shape: data.Shape) -> None:
 def report_pages(
     report: Report, small: dict[str, Any], large: dict[str, Any], sizes: dict[str, int]
 ) -> None:
-    from bench.pages import MEMBER, MEMBER_PAGES, PAGES
+    from bench.pages import BUILT_PAGES, MEMBER, MEMBER_PAGES, PAGES
 
     bare = large["bare_ms"]
     report.add(
@@ -178,22 +178,39 @@ def report_pages(
             queries_small=before["queries"],
             queries_same=same,
         )
-    # no target of their own: what the same pages cost a team member, beside the admin's
-    for name in MEMBER_PAGES:
-        key = f"{name}_member"
+    # no target of their own: what the same pages cost a team member, beside the admin's, and
+    # the pages with every panel built for each request, beside the cached
+    variants = [
+        (
+            f"{name}_member",
+            name,
+            f"as {MEMBER}, a member of the team whose incidents are seeded (each read filtered "
+            "by their object permissions)",
+            "the admin's",
+        )
+        for name in MEMBER_PAGES
+    ] + [
+        (
+            f"{name}_built",
+            name,
+            "with every panel built for each request (PANEL_CACHE_SECONDS=0, as after a write "
+            "to each table the panels read)",
+            "cached",
+        )
+        for name in BUILT_PAGES
+    ]
+    for key, name, what, beside in variants:
         if key not in large["pages"]:
             continue
-        page, before, admin = large["pages"][key], small["pages"][key], large["pages"][name]
+        page, before, other = large["pages"][key], small["pages"][key], large["pages"][name]
         same = page["queries"] == before["queries"]
         report.add(
             f"pages_{key}",
             page["median_ms"] / bare,
-            f"{page['url']} as {MEMBER}, a member of the team whose incidents are seeded (each "
-            f"read filtered by their object permissions) {page['median_ms']:.1f} ms vs bare "
-            f"{bare:.1f} ms, the admin's {admin['median_ms']:.1f} ms; queries {page['queries']} "
-            f"at {fmt(sizes['main'])} facts vs {before['queries']} at "
-            f"{fmt(sizes['pages_small'])} facts ({'same' if same else 'DIFFERENT'}); "
-            f"HTTP {page['status']}",
+            f"{page['url']} {what} {page['median_ms']:.1f} ms vs bare {bare:.1f} ms, {beside} "
+            f"{other['median_ms']:.1f} ms; queries {page['queries']} at {fmt(sizes['main'])} "
+            f"facts vs {before['queries']} at {fmt(sizes['pages_small'])} facts "
+            f"({'same' if same else 'DIFFERENT'}); HTTP {page['status']}",
             seconds=page["median_ms"] / 1000,
             queries=page["queries"],
             queries_small=before["queries"],

@@ -7,7 +7,7 @@ import datetime as dt
 import statistics
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 # (figure name, URL names to try): a page is measured when one of its names exists.
@@ -23,6 +23,9 @@ PAGES = (
 # everything unfiltered, a member's every read goes through their object permissions.
 MEMBER = "manager"
 MEMBER_PAGES = ("overview", "triage", "triage_board")
+# The pages with panels, also with every panel built for each request (as after a write to each
+# table they read, or with PANEL_CACHE_SECONDS=0): the admin's, under the name ``<page>_built``.
+BUILT_PAGES = ("overview", "triage")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -106,7 +109,7 @@ def measure(requests: int, today: dt.date) -> dict[str, Any]:
     ``reading_pages(today)``."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     out: dict[str, Any] = {"pages": {}}
@@ -114,23 +117,36 @@ def measure(requests: int, today: dt.date) -> dict[str, Any]:
         member = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
         member.force_login(get_user_model().objects.get(username=MEMBER))
         found = available_pages()
+        cached: AbstractContextManager[Any] = nullcontext()
+        built: AbstractContextManager[Any] = override_settings(PANEL_CACHE_SECONDS=0)
         urls = {
-            "bare": (admin, "/bench/bare/"),
-            **{name: (admin, url) for name, url in found.items()},
-            **{f"{name}_member": (member, found[name]) for name in MEMBER_PAGES if name in found},
+            "bare": (admin, "/bench/bare/", cached),
+            **{name: (admin, url, cached) for name, url in found.items()},
+            **{
+                f"{name}_member": (member, found[name], cached)
+                for name in MEMBER_PAGES
+                if name in found
+            },
+            **{
+                f"{name}_built": (admin, found[name], built)
+                for name in BUILT_PAGES
+                if name in found
+            },
         }
-        for client, url in urls.values():
-            client.get(url)  # warm caches, template loading, first-query plans
+        for client, url, panels in urls.values():
+            with panels:
+                client.get(url)  # warm caches, template loading, first-query plans
         # Rounds of every URL back to back, so a change in the machine's load hits the floor
         # and the pages alike (timing each URL's requests in a block of its own did not).
         times: dict[str, list[float]] = {name: [] for name in urls}
         for _ in range(requests):
-            for name, (client, url) in urls.items():
-                start = time.perf_counter()
-                client.get(url)
-                times[name].append(time.perf_counter() - start)
-        for name, (client, url) in urls.items():
-            with CaptureQueriesContext(connection) as queries:
+            for name, (client, url, panels) in urls.items():
+                with panels:
+                    start = time.perf_counter()
+                    client.get(url)
+                    times[name].append(time.perf_counter() - start)
+        for name, (client, url, panels) in urls.items():
+            with panels, CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
             ms = statistics.median(times[name]) * 1000
             if name == "bare":

@@ -14,6 +14,7 @@ class MopsConfig(AppConfig):
         from .permissions import forget_permissions, groups_changed
         from .role_cache import connect_invalidation
         from .roles import sync_roles
+        from .table_changes import install as install_triggers
 
         connect_invalidation()
         post_migrate.connect(forget_permissions, dispatch_uid="mops.forget_permissions")
@@ -21,6 +22,7 @@ class MopsConfig(AppConfig):
             groups_changed, sender=get_user_model().groups.through, dispatch_uid="mops.holder"
         )
 
+        post_migrate.connect(install_triggers, dispatch_uid="mops.table_changes")
         # Every app's permissions exist only after its own migrations: sync the roles last.
         post_migrate.connect(sync_roles, dispatch_uid="mops.sync_roles")
         assert signals

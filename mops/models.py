@@ -167,3 +167,19 @@ register_history(
     app="mops",
     excluded_fields=["password", "last_login"],
 )
+
+
+class TableChange(models.Model):
+    """A transaction that wrote a table: one row per (table, transaction), written on
+    PostgreSQL by a statement-level trigger on every table (``mops.table_changes``), whatever
+    wrote it (the ORM, ``update()``, bulk writes, COPY, raw SQL). Cached panels are checked
+    against these rows; ``mops.tasks.prune_table_changes`` drops the ones no cache can need."""
+
+    table = models.CharField(max_length=63)
+    xid = models.BigIntegerField(help_text="The writing transaction's id (pg_current_xact_id).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["table", "xid"], name="unique_table_change")]
+
+    def __str__(self) -> str:
+        return f"{self.table} @ {self.xid}"

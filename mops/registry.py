@@ -32,7 +32,8 @@ class Registry:
 class Panel:
     """A summary an app shows on other pages: ``build(request)`` returns the template's context
     (``section``, ``title``, ``template``…) or None when there is nothing for this user. ``pages``
-    names where it is shown: ``"overview"`` and the section landing pages (``"operations"``…)."""
+    names where it is shown: ``"overview"`` and the section landing pages (``"operations"``…).
+    What it shows may depend only on the user and the database (it is cached on those)."""
 
     build: Callable[[Any], dict[str, Any] | None]
     pages: frozenset[str]
@@ -43,13 +44,11 @@ overview_panels = Registry("overview_panels")
 
 
 def panels_on(page: str, request: Any) -> list[dict[str, Any]]:
-    """The panels shown on ``page`` that have something for this request's user, in order.
-    Only those are built: a panel costs queries."""
-    return [
-        panel
-        for entry in overview_panels.values()
-        if page in entry.pages and (panel := entry.build(request))
-    ]
+    """The panels shown on ``page`` that have something for this request's user, in order, as
+    ``{"section", "html"}`` (rendered, and cached per user: ``mops.panel_cache``)."""
+    from .panel_cache import rendered_panels
+
+    return rendered_panels([(k, p) for k, p in overview_panels.items() if page in p.pages], request)
 
 
 # key -> callable(request, tool) -> dict(template=..., ...) or None: sections other apps add to

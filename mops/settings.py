@@ -139,6 +139,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Overview and section-page panels are cached per user and checked against the tables their
+# queries read (mops.panel_cache, PostgreSQL only); this bounds what only time changes in them
+# (relative times, "overdue"). 0 turns the cache off.
+PANEL_CACHE_SECONDS = _read("PANEL_CACHE_SECONDS", env.int, default=60)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -16,3 +16,11 @@ def back_up_database() -> str:
 def clear_expired_sessions() -> None:
     """Nightly housekeeping: drop expired sessions (idempotent)."""
     call_command("clearsessions")
+
+
+@shared_task
+def prune_table_changes() -> int:
+    """Every ten minutes: drop the table-change rows no cached panel can need any more."""
+    from .table_changes import prune
+
+    return prune()

@@ -56,6 +56,7 @@ def _fresh_rate_limits():
     keys += list(client.scan_iter(match="*mops:roles:*"))  # user ids repeat after rollbacks
     # import batch ids start again with each run's test database
     keys += list(client.scan_iter(match="*mops:upload-progress:*"))
+    keys += list(client.scan_iter(match="*mops:panel:*"))  # user ids repeat, as for roles
     if keys:
         client.delete(*keys)
 

@@ -1,0 +1,118 @@
+"""The panels a page shows (``mops.registry.overview_panels``), rendered and cached per user.
+
+Building a panel reads several tables through the user's permissions: the overview's five take
+most of its time, and most requests find them unchanged. Each panel's HTML is cached per user,
+language and time zone, with the snapshot taken before it was built and the tables its queries
+read (``mops.table_changes``). It is served while no transaction has written one of those tables
+since that snapshot, and for ``PANEL_CACHE_SECONDS`` at most, which bounds what only the clock
+changes in a panel (relative times, overdue flags). The roles and object permissions are read
+from elsewhere (the role cache, the session's user), so their tables always count as read.
+
+Nothing is cached on SQLite (no statement-level triggers), with ``PANEL_CACHE_SECONDS=0``, inside
+a transaction (its own writes are read before they are committed, and may be rolled back), or
+when the cache fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from . import table_changes
+
+logger = logging.getLogger(__name__)
+
+# Read for every panel, if not by its own queries then by the request's user and role cache
+ALWAYS_READ = frozenset(
+    {
+        "auth_user",
+        "auth_user_groups",
+        "auth_user_user_permissions",
+        "auth_group",
+        "auth_group_permissions",
+        "auth_permission",
+        "guardian_userobjectpermission",
+        "guardian_groupobjectpermission",
+        "mops_team",
+        "mops_teammembership",
+    }
+)
+
+# (snapshot, tables read, section, html); html "" when the panel has nothing for the user
+Entry = tuple[str, frozenset[str], str, str]
+
+
+def _render(panel: Any, request: HttpRequest) -> tuple[str, str]:
+    """The panel's section and HTML for this request ("" when it has nothing to show)."""
+    context = panel.build(request)
+    if not context:
+        return "", ""
+    html = render_to_string(context["template"], {"panel": context}, request=request)
+    return context["section"], html
+
+
+def _key(name: str, request: HttpRequest) -> str:
+    language = translation.get_language()
+    zone = timezone.get_current_timezone_name()
+    return f"mops:panel:{name}:{request.user.pk}:{language}:{zone}"
+
+
+def _caching(request: HttpRequest) -> bool:
+    return (
+        settings.PANEL_CACHE_SECONDS > 0
+        and getattr(request.user, "is_authenticated", False)
+        # a transaction's own writes are read before they are committed, and may be rolled back
+        and not connection.in_atomic_block
+        and table_changes.available()
+    )
+
+
+def _cached(keys: list[str]) -> dict[str, Entry]:
+    try:
+        found = cache.get_many(keys)
+    except Exception:
+        logger.exception("panel cache unavailable: building the panels")
+        return {}
+    current = {key: entry for key, entry in found.items() if isinstance(entry, tuple)}
+    stale = table_changes.stale({key: (entry[0], entry[1]) for key, entry in current.items()})
+    return {key: entry for key, entry in current.items() if key not in stale}
+
+
+def rendered_panels(panels: list[tuple[str, Any]], request: HttpRequest) -> list[dict[str, Any]]:
+    """``[(name, Panel)]`` rendered for this request: ``[{"section", "html"}]`` of those with
+    something to show, in order."""
+    if not _caching(request):
+        shown = (_render(panel, request) for _name, panel in panels)
+        return [{"section": s, "html": mark_safe(html)} for s, html in shown if html]  # noqa: S308
+    keys = {name: _key(name, request) for name, _panel in panels}
+    cached = _cached(list(keys.values()))
+    built: dict[str, Entry] = {}
+    taken: str | None = None  # one snapshot, before the first build, serves every build after it
+    out = []
+    for name, panel in panels:
+        entry = cached.get(keys[name])
+        if entry is None:
+            taken = taken or table_changes.snapshot()
+            with table_changes.recording_reads() as reads:
+                section, html = _render(panel, request)
+            tables = reads.tables(also=ALWAYS_READ)
+            entry = (taken, tables or frozenset(), section, html)
+            if tables is not None:
+                built[keys[name]] = entry
+        if entry[3]:
+            # rendered by the panel's template, escaped there
+            out.append({"section": entry[2], "html": mark_safe(entry[3])})  # noqa: S308
+    if built:
+        try:
+            cache.set_many(built, settings.PANEL_CACHE_SECONDS)
+        except Exception:
+            logger.exception("panel cache unavailable: the panels were not stored")
+    return out
