@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -106,3 +107,34 @@ def test_scheduler_runs_due_tasks_once(db, monkeypatch):
     assert run_due_tasks() == []
     task = PeriodicTask.objects.get(name="mops: clear expired sessions")
     assert task.total_run_count == 1 and task.last_run_at is not None
+
+
+def test_table_changes_are_pruned_every_ten_minutes(db):
+    task = PeriodicTask.objects.select_related("interval").get(name="mops: prune table changes")
+    assert (task.interval.every, task.interval.period) == (10, "minutes")
+    assert task.enabled and task.task == "mops.tasks.prune_table_changes"
+
+
+def test_the_scheduler_finds_every_scheduled_task_in_a_fresh_process(db):
+    """``run_scheduler`` is not a Celery worker: nothing imports the apps' ``tasks`` modules for
+    it. In a process of its own (this one has imported them all), every scheduled task's name
+    resolves to a task."""
+    import subprocess
+    import sys
+
+    names = sorted(set(PeriodicTask.objects.values_list("task", flat=True)))
+    assert "operations.tasks.evaluate_checks" in names
+    script = (
+        "import sys, django; django.setup()\n"
+        "from mops.management.commands.run_scheduler import find_task\n"
+        "print(' '.join(n for n in sys.argv[1:] if find_task(n) is None))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *names],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "mops.settings"},
+        check=True,
+    )
+    assert done.stdout.split() == []  # no scheduled task names an unknown task

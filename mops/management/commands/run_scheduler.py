@@ -24,6 +24,13 @@ from mops.celery import app
 logger = logging.getLogger(__name__)
 
 
+def find_task(name: str) -> Any:
+    """The registered Celery task called ``name``, or None. The apps' ``tasks`` modules are
+    imported first (a worker does that when it starts; this process is not a worker)."""
+    app.loader.import_default_modules()
+    return app.tasks.get(name)
+
+
 def run_due_tasks(now=None) -> list[str]:
     """Run every enabled periodic task that is due; returns the names run."""
     now = now or timezone.now()
@@ -38,7 +45,7 @@ def run_due_tasks(now=None) -> list[str]:
             continue
         if task.one_off and task.total_run_count:
             continue
-        celery_task = app.tasks.get(task.task)
+        celery_task = find_task(task.task)
         if celery_task is None:
             logger.error("Periodic task %s names unknown task %s", task.name, task.task)
             continue
