@@ -31,6 +31,10 @@ LOG = "mops_tablechange"  # TableChange's table, named as it is in the SQL below
 # Sessions are written by most requests and read by no cached result.
 UNTRACKED = frozenset({LOG, "django_session"})
 HORIZON_KEY = "mops:table_changes:horizon"
+# An entry is stored a build after its snapshot (milliseconds): a horizon this much older than
+# the longest an entry lives is older than the snapshot of every entry still alive.
+BUILD_MARGIN = 60
+_clock = time.time  # seconds, for the horizon's age (replaced in tests)
 
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION mops_note_table_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -170,20 +174,21 @@ def stale(entries: dict[str, tuple[str, frozenset[str] | tuple[str, ...]]]) -> s
 def prune() -> int:
     """Delete the rows no cached result can still need; returns how many.
 
-    A result is kept ``PANEL_CACHE_SECONDS`` at most, and only rows of transactions at or after
-    its snapshot's xmin can make it stale. The oldest running transaction (the xmin) only moves
-    forward, so rows below the xmin of a snapshot taken that long ago are needed by nothing
-    alive. Each run records the current xmin; a later run deletes below the recorded one once
-    it is old enough."""
+    A result is kept ``PANEL_CACHE_SECONDS`` at most after it is stored, and only rows of
+    transactions at or after its snapshot's xmin can make it stale. The oldest running
+    transaction (the xmin) only moves forward, so rows below the xmin of a snapshot taken longer
+    ago than that (and ``BUILD_MARGIN``) are needed by nothing alive. Each run records the
+    current xmin; a later run deletes below the recorded one once it is old enough."""
     if not available():
         return 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
         xmin = cursor.fetchone()[0]
         recorded = cache.get(HORIZON_KEY)
-        now = time.time()
+        now = _clock()
         deleted = 0
-        if recorded is not None and now - recorded[0] < settings.PANEL_CACHE_SECONDS:
+        lives = settings.PANEL_CACHE_SECONDS + BUILD_MARGIN
+        if recorded is not None and now - recorded[0] < lives:
             return 0  # the recorded horizon is not old enough yet
         if recorded is not None:
             cursor.execute("DELETE FROM mops_tablechange WHERE xid < %s", [recorded[1]])

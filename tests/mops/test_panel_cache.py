@@ -228,16 +228,18 @@ def test_pruning_keeps_what_a_live_entry_can_need(org, settings, monkeypatch):
     settings.PANEL_CACHE_SECONDS = 60
     cache.delete(table_changes.HORIZON_KEY)
     make_incident(org, title="before the first run")
-    clock = [1_000_000.0]
-    monkeypatch.setattr(table_changes.time, "time", lambda: clock[0])
+    start = 1_000_000.0
+    clock = [start]
+    monkeypatch.setattr(table_changes, "_clock", lambda: clock[0])
     assert table_changes.prune() == 0  # records the horizon: the current xmin
     make_incident(org, title="after the first run")
-    clock[0] += 30
-    assert table_changes.prune() == 0  # the horizon is younger than an entry can live
+    clock[0] = start + 90
+    # the horizon is younger than an entry can live (60 s) and be built (BUILD_MARGIN)
+    assert table_changes.prune() == 0
     horizon = cache.get(table_changes.HORIZON_KEY)[1]
     later = set(TableChange.objects.filter(xid__gte=horizon).values_list("pk", flat=True))
     assert later  # the second incident's rows
-    clock[0] += 31
+    clock[0] = start + settings.PANEL_CACHE_SECONDS + table_changes.BUILD_MARGIN
     # rows of transactions before the horizon go (those of the first incident), the later stay
     assert table_changes.prune() > 0
     assert not TableChange.objects.filter(xid__lt=horizon).exists()
