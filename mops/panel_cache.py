@@ -16,7 +16,7 @@ when the cache fails.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,8 +46,14 @@ ALWAYS_READ = frozenset(
     }
 )
 
-# (snapshot, tables read, section, html); html "" when the panel has nothing for the user
-Entry = tuple[str, frozenset[str], str, str]
+
+class Entry(NamedTuple):
+    """A rendered panel as cached: ``html`` is "" when the panel has nothing for the user."""
+
+    snapshot: str  # taken before it was built
+    tables: frozenset[str]  # what it read
+    section: str
+    html: str
 
 
 def _render(panel: Any, request: HttpRequest) -> tuple[str, str]:
@@ -81,22 +87,29 @@ def _cached(keys: list[str]) -> dict[str, Entry]:
     except Exception:
         logger.exception("panel cache unavailable: building the panels")
         return {}
-    current = {key: entry for key, entry in found.items() if isinstance(entry, tuple)}
-    stale = table_changes.stale({key: (entry[0], entry[1]) for key, entry in current.items()})
+    current = {key: entry for key, entry in found.items() if isinstance(entry, Entry)}
+    stale = table_changes.stale({key: (e.snapshot, e.tables) for key, e in current.items()})
     return {key: entry for key, entry in current.items() if key not in stale}
 
 
 def rendered_panels(panels: list[tuple[str, Any]], request: HttpRequest) -> list[dict[str, Any]]:
     """``[(name, Panel)]`` rendered for this request: ``[{"section", "html"}]`` of those with
     something to show, in order."""
-    if not _caching(request):
-        shown = (_render(panel, request) for _name, panel in panels)
-        return [{"section": s, "html": mark_safe(html)} for s, html in shown if html]  # noqa: S308
+    if _caching(request):
+        entries = _entries(panels, request)
+    else:
+        entries = [Entry("", frozenset(), *_render(panel, request)) for _name, panel in panels]
+    # rendered by the panels' templates, escaped there
+    return [{"section": e.section, "html": mark_safe(e.html)} for e in entries if e.html]  # noqa: S308
+
+
+def _entries(panels: list[tuple[str, Any]], request: HttpRequest) -> list[Entry]:
+    """The panels from the cache where they are current, the others built (and stored)."""
     keys = {name: _key(name, request) for name, _panel in panels}
     cached = _cached(list(keys.values()))
     built: dict[str, Entry] = {}
     taken: str | None = None  # one snapshot, before the first build, serves every build after it
-    out = []
+    entries = []
     for name, panel in panels:
         entry = cached.get(keys[name])
         if entry is None:
@@ -104,15 +117,13 @@ def rendered_panels(panels: list[tuple[str, Any]], request: HttpRequest) -> list
             with table_changes.recording_reads() as reads:
                 section, html = _render(panel, request)
             tables = reads.tables(also=ALWAYS_READ)
-            entry = (taken, tables or frozenset(), section, html)
+            entry = Entry(taken, tables or frozenset(), section, html)
             if tables is not None:
                 built[keys[name]] = entry
-        if entry[3]:
-            # rendered by the panel's template, escaped there
-            out.append({"section": entry[2], "html": mark_safe(entry[3])})  # noqa: S308
+        entries.append(entry)
     if built:
         try:
             cache.set_many(built, settings.PANEL_CACHE_SECONDS)
         except Exception:
             logger.exception("panel cache unavailable: the panels were not stored")
-    return out
+    return entries

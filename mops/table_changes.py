@@ -58,6 +58,21 @@ def available() -> bool:
     return connection.vendor == "postgresql" and LOG in _known()[0]
 
 
+def _catalogue(db: Any) -> list[tuple[str, bool, bool]]:
+    """(name, is a table, has the trigger) of every table and view in the current schema."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, c.relkind IN ('r', 'p'), EXISTS (
+                SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')
+            """,
+            [TRIGGER],
+        )
+        return cursor.fetchall()
+
+
 def install(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
     """post_migrate: the trigger function, and the trigger on every table that lacks it (a
     table a later migration adds gets it at the end of that migration)."""
@@ -65,47 +80,31 @@ def install(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
     db = connections[using]
     if db.vendor != "postgresql" or LOG not in db.introspection.table_names():
         return
+    lacking = [
+        name
+        for name, is_table, has_trigger in _catalogue(db)
+        if is_table and not has_trigger and name not in UNTRACKED
+    ]
+    quote = db.ops.quote_name
     with db.cursor() as cursor:
         cursor.execute(FUNCTION_SQL)
-        cursor.execute(
-            """
-            SELECT c.relname FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
-              AND NOT EXISTS (
-                SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s)
-            """,
-            [TRIGGER],
-        )
-        quote = db.ops.quote_name
-        for (table,) in cursor.fetchall():
-            if table not in UNTRACKED:
-                cursor.execute(
-                    f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                    f"ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
-                )
+        for table in lacking:
+            cursor.execute(
+                f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+            )
     _tables = None
 
 
 def _known() -> tuple[frozenset[str], frozenset[str]]:
-    """(every table, the tracked ones), read once per process: a table created later by another
-    process is unknown here, so what reads it is not cached (never served stale)."""
+    """(every table and view, the tracked tables), read once per process: a table created later
+    by another process is unknown here, so what reads it is not cached (never served stale)."""
     global _tables
     if _tables is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT c.relname, EXISTS (
-                    SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s)
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')
-                """,
-                [TRIGGER],
-            )
-            rows = cursor.fetchall()
+        rows = _catalogue(connection)
         _tables = (
-            frozenset(name for name, _t in rows),
-            frozenset(name for name, has_trigger in rows if has_trigger),
+            frozenset(name for name, _table, _trigger in rows),
+            frozenset(name for name, _table, has_trigger in rows if has_trigger),
         )
     return _tables
 
@@ -147,7 +146,7 @@ def recording_reads() -> Iterator[Reads]:
         yield reads
 
 
-def stale(entries: dict[str, tuple[str, frozenset[str] | tuple[str, ...]]]) -> set[str]:
+def stale(entries: dict[str, tuple[str, frozenset[str]]]) -> set[str]:
     """Of ``{key: (snapshot, tables)}``, the keys some transaction has written one of whose
     tables since (not visible in) its snapshot. One query for all of them."""
     if not entries:

@@ -127,6 +127,15 @@ def bearer(api_client, token_for):
     return make
 
 
+def other_connection():
+    """A second session on the test database (psycopg2, not in autocommit), outside the test's
+    connection: for what another process would see or hold."""
+    import psycopg2
+    from django.db import connection
+
+    return psycopg2.connect(**connection.get_connection_params())
+
+
 def restore_reference_data() -> None:
     """Bring back what migrations create (content types, permissions, role groups, the metric
     catalogue), which the flush after a transactional test deletes. Serialized rollback is meant

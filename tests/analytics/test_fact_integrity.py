@@ -15,6 +15,7 @@ from django.db.models import ProtectedError
 from analytics.models import BatchKind, Campaign, ImportBatch, Metric, MetricFact
 from analytics.services.campaigns import create_campaign
 from analytics.services.facts import upsert_facts
+from tests.conftest import other_connection
 
 
 def rows(campaign_id, metric_id, days=3):
@@ -68,15 +69,11 @@ def test_a_load_referencing_a_deleted_campaign_writes_nothing(keys):
     assert not MetricFact.objects.exists()
 
 
-def _other_connection():
-    return psycopg2.connect(**connection.get_connection_params())
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_running_load_holds_a_key_share_lock_on_its_campaign(keys):
     campaign, metric = keys
-    other = _other_connection()
+    other = other_connection()
     try:
         with transaction.atomic():
             upsert_facts(rows(campaign.pk, metric.pk), batch_id=None)
@@ -153,7 +150,7 @@ def test_a_campaign_delete_waits_for_a_running_load_and_leaves_no_orphans(keys):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_load_after_a_pending_campaign_delete_waits_and_then_writes_nothing(keys):
     campaign, metric = keys
-    other = _other_connection()
+    other = other_connection()
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 
-import psycopg2
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -19,7 +18,7 @@ from guardian.utils import get_group_obj_perms_model
 from mops import table_changes
 from mops.models import TableChange
 from operations.models import Incident
-from tests.conftest import restore_reference_data
+from tests.conftest import other_connection, restore_reference_data
 from tests.operations.incident_support import S, make_incident, severity_policy
 
 pytestmark = [
@@ -110,25 +109,13 @@ def test_any_write_to_a_table_a_panel_read_shows_on_the_next_overview(ops, org, 
     assert "Pixel lost" in html and "Tag manager down" not in html
 
 
-def _other_connection():
-    """A second session on the test database, outside the test's connection."""
-    db = connection.settings_dict
-    return psycopg2.connect(
-        dbname=db["NAME"],
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-    )
-
-
 def test_a_write_committed_after_the_panel_was_built_is_not_missed(ops, org):
     """A transaction that wrote the table before a later one committed, and commits itself only
     after the panel was built and cached: the panel read the later write, not the earlier one.
     A version number (the highest change seen) would be the same after the commit; the
     snapshot the panel was built in does not contain the earlier transaction."""
     incident = make_incident(org, title="Tag manager down", severity="sev1")
-    other = _other_connection()
+    other = other_connection()
     try:
         with other.cursor() as cursor:
             cursor.execute(
@@ -150,7 +137,7 @@ def test_a_write_committed_while_the_panel_is_built_is_not_missed(ops, org, monk
     from mops.registry import Panel, overview_panels
 
     incident = make_incident(org, title="Tag manager down", severity="sev1")
-    other = _other_connection()
+    other = other_connection()
     name = "operations.incidents"
     panel = overview_panels.entries[name]
 

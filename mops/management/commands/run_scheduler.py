@@ -8,6 +8,7 @@ the portal starts with ``make run``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -24,10 +25,16 @@ from mops.celery import app
 logger = logging.getLogger(__name__)
 
 
-def find_task(name: str) -> Any:
-    """The registered Celery task called ``name``, or None. The apps' ``tasks`` modules are
-    imported first (a worker does that when it starts; this process is not a worker)."""
+@functools.cache
+def _import_tasks() -> None:
+    """The apps' ``tasks`` modules, imported once: a worker does that when it starts, and this
+    process is not a worker."""
     app.loader.import_default_modules()
+
+
+def find_task(name: str) -> Any:
+    """The registered Celery task called ``name``, or None."""
+    _import_tasks()
     return app.tasks.get(name)
 
 
