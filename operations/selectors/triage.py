@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     Q,
@@ -28,6 +29,7 @@ from ..models import (
     IncidentEvent,
     IncidentState,
     Severity,
+    Tool,
 )
 from ..models.incidents import URGENT_FIRST
 from .incidents import Policies, ack_deadline, incidents_for, overdue_filter, severity_policies
@@ -145,13 +147,7 @@ def triage_rows(
         else:
             changeable = restrict(Incident.objects.filter(pk__in=shown), user, "change")
             manageable = set(changeable.values_list("pk", flat=True))
-        # the links' names rather than a prefetch: a related manager per incident costs more
-        # than the rest of its row
-        links = Incident.affected_tools.through.objects.filter(incident_id__in=shown)
-        for incident_id, name in links.order_by("tool__name", "tool_id").values_list(
-            "incident_id", "tool__name"
-        ):
-            tools[incident_id].append(name)
+        tools = tool_names(shown)
     rows = []
     for incident in incidents:
         deadline = ack_deadline(incident, policies)
@@ -160,6 +156,30 @@ def triage_rows(
             TriageRow(incident, deadline, overdue, incident.pk in manageable, tools[incident.pk])
         )
     return rows
+
+
+def tool_names(incident_ids: list[int]) -> defaultdict[int, list[str]]:
+    """Each incident's affected tools' names, in name order (those without tools are absent).
+
+    One query over the links, in SQL: a related manager per incident (a prefetch) cost more than
+    the rest of the row, and through the ORM a filter on the board's 100 ids cost 0.5 ms more
+    than on one (Django prepares each value of an ``IN`` list on its own), three times what the
+    query takes. The ids are the board's own integers, passed as parameters."""
+    names: defaultdict[int, list[str]] = defaultdict(list)
+    if not incident_ids:
+        return names
+    links = Incident.affected_tools.through._meta.db_table
+    placeholders = ", ".join(["%s"] * len(incident_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT link.incident_id, tool.name FROM {links} AS link "  # noqa: S608 - table names
+            f"JOIN {Tool._meta.db_table} AS tool ON tool.id = link.tool_id "
+            f"WHERE link.incident_id IN ({placeholders}) ORDER BY tool.name, tool.id",
+            [int(pk) for pk in incident_ids],
+        )
+        for incident_id, tool_name in cursor.fetchall():
+            names[incident_id].append(tool_name)
+    return names
 
 
 def triage_counts(
@@ -173,28 +193,32 @@ def triage_counts(
 ) -> dict[str, Any]:
     """Open, unacknowledged, unassigned and overdue counts, and open ones per severity
     (``by_severity``), over every open incident the filters show: one query, whatever their
-    number (plus the severity policies unless given)."""
+    number (plus the severity policies unless given).
+
+    The database counts per state and severity, and the sums are made here: a count per figure,
+    each with its own filter, took Django 1.0 ms more to build than the query took to run."""
     now = now or timezone.now()
     policies = severity_policies() if policies is None else policies
     qs = open_incidents(user=user, team=team, tool=tool, severity=severity).order_by()
     distinct = bool(tool)  # only the tool filter joins rows that repeat an incident
     counts: dict[str, Any] = {
-        "open": Count("pk", distinct=distinct),
-        "unacknowledged": Count("pk", filter=Q(state=IncidentState.TRIGGERED), distinct=distinct),
+        "n": Count("pk", distinct=distinct),
         "unassigned": Count("pk", filter=Q(assignee__isnull=True), distinct=distinct),
-        **{s: Count("pk", filter=Q(severity=s), distinct=distinct) for s in Severity.values},
     }
     late = overdue_filter(policies, now)
     if late is not None:
         counts["overdue"] = Count("pk", filter=late, distinct=distinct)
-    totals = qs.aggregate(**counts)
-    return {
-        "open": totals["open"],
-        "unacknowledged": totals["unacknowledged"],
-        "unassigned": totals["unassigned"],
-        "overdue": totals.get("overdue", 0),
-        "by_severity": {s: totals[s] for s in Severity.values},
-    }
+    totals = {"open": 0, "unacknowledged": 0, "unassigned": 0, "overdue": 0}
+    by_severity = dict.fromkeys(Severity.values, 0)
+    for state, level, n, unassigned, *overdue in qs.values_list("state", "severity").annotate(
+        **counts
+    ):
+        totals["open"] += n
+        totals["unacknowledged"] += n if state == IncidentState.TRIGGERED else 0
+        totals["unassigned"] += unassigned
+        totals["overdue"] += sum(overdue)
+        by_severity[level] += n
+    return {**totals, "by_severity": by_severity}
 
 
 def check_grid(*, user: Any, team: Any = None, tool: Any = None) -> list[dict[str, Any]]:
@@ -238,14 +262,13 @@ def recent_events(*, user: Any, limit: int = 15) -> list[FeedEvent]:
     and states' labels, each translated once per feed. (As models, each line's
     ``get_kind_display`` and ``get_to_state_display`` translated every label of both choices
     again to look its own up: 12 translations a line, 6-7 ms of the board's 15 lines.)"""
-    visible = incidents_for(user=user).values("pk")
     kinds = {value: str(label) for value, label in EventKind.choices}
     states = {value: str(label) for value, label in IncidentState.choices}
-    lines = (
-        IncidentEvent.objects.filter(incident_id__in=visible)
-        .order_by("-at", "-pk")
-        .values_list("incident_id", "at", "kind", "to_state", "message", "actor__username")
+    lines = IncidentEvent.objects.order_by("-at", "-pk").values_list(
+        "incident_id", "at", "kind", "to_state", "message", "actor__username"
     )
+    if not is_admin(user):  # an admin sees every incident: no filter to build (0.6 ms)
+        lines = lines.filter(incident_id__in=incidents_for(user=user).values("pk"))
     return [
         FeedEvent(
             incident_id,

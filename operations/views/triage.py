@@ -23,13 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mops.permissions import restrict
 from mops.registry import panels_on
+from mops.relative_time import Clock
 from mops.selectors import teams_for
 
 from ..models import Severity, Tool
 from ..selectors import incidents as sel
 from ..selectors import triage as board
 from ..services import incidents as svc
-from .triage_rows import BoardRows
+from .triage_html import BoardRows, event_items, grid_cells
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
+    clock = Clock(now)
     policies = sel.severity_policies()
     rows = board.triage_rows(user=request.user, now=now, policies=policies, **filters)
     query = urlencode(
@@ -65,13 +67,15 @@ def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, A
     )
     return {
         "rows": BoardRows(
-            query=query, user=request.user, csrf_input=csrf_input(request), now=now
+            query=query, user=request.user, csrf_input=csrf_input(request), clock=clock
         ).render(rows),
         "shown": len(rows),
         "query": query,
         "counts": board.triage_counts(user=request.user, now=now, policies=policies, **filters),
-        "grid": board.check_grid(user=request.user, team=filters["team"], tool=filters["tool"]),
-        "events": board.recent_events(user=request.user),
+        "grid": grid_cells(
+            board.check_grid(user=request.user, team=filters["team"], tool=filters["tool"])
+        ),
+        "events": event_items(board.recent_events(user=request.user), clock),
         "board_url": reverse("operations:triage_board") + (f"?{query}" if query else ""),
     }
 

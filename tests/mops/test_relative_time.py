@@ -170,3 +170,24 @@ def test_the_words_for_a_span_of_years_in_each_language():
         with translation.override("ja"):
             assert japanese == str(humanize.naturaltime(value))
     assert japanese.startswith("1") and "年" in japanese and japanese.endswith("前")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/New_York"])
+def test_a_clock_words_every_span_as_django_at_its_own_moment(language, zone):
+    """A ``Clock`` (a page's one moment, zone and language) says what humanize's
+    ``naturaltime`` and Django's ``timesince``/``timeuntil`` say at that moment, and puts
+    values in the page's zone as ``localtime`` does."""
+    with translation.override(language), timezone.override(zone):
+        for now in _instants(dt.UTC):
+            clock = relative_time.Clock(now)
+            with time_machine.travel(now, tick=False):
+                for span in [*DELTAS, *SPANS]:
+                    for value in (now - span, now + span):
+                        assert clock.natural(value) == str(humanize.naturaltime(value))
+                        assert clock.since(value) == django_timesince.timesince(value, now)
+                        assert clock.until(value) == django_timesince.timeuntil(value, now)
+                        assert clock.local(value) == timezone.localtime(value)
+                        assert clock.local(value).utcoffset() == (
+                            timezone.localtime(value).utcoffset()
+                        )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from operations.models import Check, Incident
 from operations.selectors.triage import TRIAGE_LIMIT, triage_rows
 
-from .incident_support import S, make_incident, severity_policy
+from .incident_support import S, make_incident, make_tool, move_to, severity_policy
 from .triage_fixtures import *  # noqa: F403 - the triage fixtures
 from .triage_fixtures import BOARD, INDEX, bulk_incidents, count_queries
 
@@ -212,8 +212,40 @@ def test_board_rows_link_to_the_incident_and_to_actions_that_keep_the_filters(
 
 
 @pytest.mark.django_db
+def test_board_rows_name_each_incidents_tools_in_name_order(org, board_data):
+    team = board_data["team"]
+    zeta, alpha = make_tool(team, name="Zeta"), make_tool(team, name="Alpha")
+    both = make_incident(org, title="both", tools=[zeta, alpha])
+    one = make_incident(org, title="one", tools=[zeta])
+    none = make_incident(org, title="none")
+    rows = {r.incident.pk: r.tools for r in triage_rows(user=org["users"]["ops"])}
+    assert rows == {both.pk: ["Alpha", "Zeta"], one.pk: ["Zeta"], none.pk: []}
+
+
+@pytest.mark.django_db
+def test_counts_under_the_tool_filter_count_each_incident_once_by_state(org, board_data):
+    """The counts are summed from the database's per state and severity groups; the tool
+    filter joins an incident once per tool it has."""
+    from operations.selectors.triage import triage_counts
+    from operations.services import incidents as svc
+
+    ops, tool = org["users"]["ops"], board_data["tool"]
+    other = make_tool(board_data["team"], name="Other")
+    acked = make_incident(org, severity="sev1", tools=[tool, other])
+    move_to(acked, "acknowledged", by=ops)
+    assigned = make_incident(org, severity="sev3", tools=[tool, other])
+    svc.assign(incident=assigned, assignee=ops, by=ops)
+    make_incident(org, severity="sev3", tools=[tool])
+    make_incident(org, severity="sev2", tools=[other])  # not the tool's
+    move_to(make_incident(org, severity="sev3", tools=[tool]), "resolved", by=ops)  # not open
+    counts = triage_counts(user=org["users"]["admin"], tool=tool)
+    assert (counts["open"], counts["unacknowledged"], counts["unassigned"]) == (3, 2, 2)
+    assert counts["by_severity"] == {"sev1": 1, "sev2": 0, "sev3": 2, "sev4": 0}
+
+
+@pytest.mark.django_db
 def test_board_rows_escape_what_users_typed(org, client, board_data):
-    """The rows are built in Python (operations.views.triage_rows): every text is escaped."""
+    """The rows are built in Python (operations.views.triage_html): every text is escaped."""
     ops = org["users"]["ops"]
     ops.first_name, ops.last_name = "<b>Ops", "</b>"
     ops.save()
