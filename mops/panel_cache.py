@@ -1,12 +1,14 @@
-"""The panels a page shows (``mops.registry.overview_panels``), rendered and cached per user.
+"""The panels a page shows (``mops.registry.overview_panels``) and the parts of a page that only
+the database changes, built and cached per user.
 
 Building a panel reads several tables through the user's permissions: the overview's five take
-most of its time, and most requests find them unchanged. Each panel's HTML is cached per user,
-language and time zone, with the snapshot taken before it was built and the tables its queries
-read (``mops.table_changes``). It is served while no transaction has written one of those tables
-since that snapshot, and for ``PANEL_CACHE_SECONDS`` at most, which bounds what only the clock
-changes in a panel (relative times, overdue flags). The roles and object permissions are read
-from elsewhere (the role cache, the session's user), so their tables always count as read.
+most of its time, and most requests find them unchanged. Each panel's HTML (and each part given
+to ``cached``) is cached per user, language and time zone, with the snapshot taken before it was
+built and the tables its queries read (``mops.table_changes``). It is served while no
+transaction has written one of those tables since that snapshot, and for
+``PANEL_CACHE_SECONDS`` at most, which bounds what only the clock changes in a panel (relative
+times, overdue flags). The roles and object permissions are read from elsewhere (the role
+cache, the session's user), so their tables always count as read.
 
 Nothing is cached on SQLite (no statement-level triggers), with ``PANEL_CACHE_SECONDS=0``, inside
 a transaction (its own writes are read before they are committed, and may be rolled back), or
@@ -16,7 +18,9 @@ when the cache fails.
 from __future__ import annotations
 
 import logging
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +33,7 @@ from django.utils.safestring import mark_safe
 from . import table_changes
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Read for every panel, if not by its own queries then by the request's user and role cache
 ALWAYS_READ = frozenset(
@@ -48,12 +53,11 @@ ALWAYS_READ = frozenset(
 
 
 class Entry(NamedTuple):
-    """A rendered panel as cached: ``html`` is "" when the panel has nothing for the user."""
+    """A built value as cached: a panel's section and HTML, a part of a page."""
 
     snapshot: str  # taken before it was built
     tables: frozenset[str]  # what it read
-    section: str
-    html: str
+    value: Any
 
 
 def _render(panel: Any, request: HttpRequest) -> tuple[str, str]:
@@ -95,35 +99,40 @@ def _cached(keys: list[str]) -> dict[str, Entry]:
 def rendered_panels(panels: list[tuple[str, Any]], request: HttpRequest) -> list[dict[str, Any]]:
     """``[(name, Panel)]`` rendered for this request: ``[{"section", "html"}]`` of those with
     something to show, in order."""
-    if _caching(request):
-        entries = _entries(panels, request)
-    else:
-        entries = [Entry("", frozenset(), *_render(panel, request)) for _name, panel in panels]
+    rendered = cached(request, {name: partial(_render, panel, request) for name, panel in panels})
     # rendered by the panels' templates, escaped there
-    return [{"section": e.section, "html": mark_safe(e.html)} for e in entries if e.html]  # noqa: S308
+    return [
+        {"section": section, "html": mark_safe(html)}  # noqa: S308
+        for section, html in rendered.values()
+        if html
+    ]
 
 
-def _entries(panels: list[tuple[str, Any]], request: HttpRequest) -> list[Entry]:
-    """The panels from the cache where they are current, the others built (and stored)."""
-    keys = {name: _key(name, request) for name, _panel in panels}
-    cached = _cached(list(keys.values()))
+def cached(request: HttpRequest, builds: dict[str, Callable[[], T]]) -> dict[str, T]:
+    """What each of ``builds`` (by a name unique to the project) gives for this request, in
+    order: from the cache where it is current, else built (and stored). A build returns a value
+    that pickles and holds its reads already made (HTML, lists), and may not write."""
+    if not _caching(request):
+        return {name: build() for name, build in builds.items()}
+    keys = {name: _key(name, request) for name in builds}
+    found = _cached(list(keys.values()))
     built: dict[str, Entry] = {}
     taken: str | None = None  # one snapshot, before the first build, serves every build after it
-    entries = []
-    for name, panel in panels:
-        entry = cached.get(keys[name])
+    values = {}
+    for name, build in builds.items():
+        entry = found.get(keys[name])
         if entry is None:
             taken = taken or table_changes.snapshot()
             with table_changes.recording_reads() as reads:
-                section, html = _render(panel, request)
+                value = build()
             tables = reads.tables(also=ALWAYS_READ)
-            entry = Entry(taken, tables or frozenset(), section, html)
+            entry = Entry(taken, tables or frozenset(), value)
             if tables is not None:
                 built[keys[name]] = entry
-        entries.append(entry)
+        values[name] = entry.value
     if built:
         try:
             cache.set_many(built, settings.PANEL_CACHE_SECONDS)
         except Exception:
             logger.exception("panel cache unavailable: the panels were not stored")
-    return entries
+    return values

@@ -7,6 +7,7 @@ in place. Without JavaScript the same forms post and redirect back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,12 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from mops.panel_cache import cached
 from mops.permissions import restrict
 from mops.registry import panels_on
 from mops.relative_time import Clock
@@ -49,10 +53,50 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, Any]:
+def _filter_bar(request: HttpRequest, filters: dict[str, Any]) -> str:
+    teams = teams_for(user=request.user).prefetch_related(None).only("pk", "name")
+    tools = restrict(Tool.objects.all(), request.user, "view").only("pk", "name")
+    context = {
+        "filters": filters,
+        "teams": list(teams),
+        "tools": list(tools),
+        "severities": Severity.choices,
+    }
+    return render_to_string("operations/_triage_filters.html", context)
+
+
+def _database_parts(
+    request: HttpRequest, filters: dict[str, Any], *, filter_bar: bool = False
+) -> dict[str, Any]:
+    """What the board shows (and with ``filter_bar`` its page) that only the database changes:
+    the severity policies, the check grid and the filter bar's lists. They are cached for the
+    user until a table they read is written (``mops.panel_cache``); the rows, counts and events
+    change with the clock (deadlines, overdue, relative times) and are read for each request."""
+    team, tool = filters["team"], filters["tool"]
+    scope = f"{team.pk if team else ''}:{tool.pk if tool else ''}"
+
+    def grid() -> str:
+        return grid_cells(board.check_grid(user=request.user, team=team, tool=tool))
+
+    builds: dict[str, tuple[str, Callable[[], Any]]] = {
+        "policies": ("operations:severity-policies", sel.severity_policies),
+        "grid": (f"operations:check-grid:{scope}", grid),
+    }
+    if filter_bar:
+        builds["filter_bar"] = (
+            f"operations:triage-filters:{scope}:{filters['severity']}",
+            lambda: _filter_bar(request, filters),
+        )
+    values = cached(request, dict(builds.values()))
+    return {name: values[key] for name, (key, _build) in builds.items()}
+
+
+def _board_context(
+    request: HttpRequest, filters: dict[str, Any], parts: dict[str, Any]
+) -> dict[str, Any]:
     now = timezone.now()
     clock = Clock(now)
-    policies = sel.severity_policies()
+    policies = parts["policies"]
     rows = board.triage_rows(user=request.user, now=now, policies=policies, **filters)
     query = urlencode(
         {
@@ -72,12 +116,15 @@ def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, A
         "shown": len(rows),
         "query": query,
         "counts": board.triage_counts(user=request.user, now=now, policies=policies, **filters),
-        "grid": grid_cells(
-            board.check_grid(user=request.user, team=filters["team"], tool=filters["tool"])
-        ),
+        "grid": mark_safe(parts["grid"]),  # noqa: S308 - grid_cells' HTML, escaped there
         "events": event_items(board.recent_events(user=request.user), clock),
         "board_url": reverse("operations:triage_board") + (f"?{query}" if query else ""),
     }
+
+
+def _board(request: HttpRequest) -> dict[str, Any]:
+    filters = _filters(request)
+    return _board_context(request, filters, _database_parts(request, filters))
 
 
 @login_required
@@ -85,13 +132,11 @@ def _board_context(request: HttpRequest, filters: dict[str, Any]) -> dict[str, A
 def triage(request: HttpRequest) -> HttpResponse:
     # Everyone reaches the section's landing page; the selectors show only what they may see.
     filters = _filters(request)
-    context = _board_context(request, filters)
+    parts = _database_parts(request, filters, filter_bar=True)
+    context = _board_context(request, filters, parts)
     context.update(
         {
-            "filters": filters,
-            "teams": teams_for(user=request.user).prefetch_related(None).only("pk", "name"),
-            "tools": restrict(Tool.objects.all(), request.user, "view").only("pk", "name"),
-            "severities": Severity.choices,
+            "filter_bar": mark_safe(parts["filter_bar"]),  # noqa: S308 - rendered by its template
             # Other operations panels (late checks, renewals…) keep their place on the
             # section's landing page, which this board is.
             "section_panels": panels_on("operations", request),
@@ -103,9 +148,7 @@ def triage(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def triage_board(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "operations/_triage_board.html", _board_context(request, _filters(request))
-    )
+    return render(request, "operations/_triage_board.html", _board(request))
 
 
 ACTIONS = {"acknowledge", "assign-to-me", "resolve"}
@@ -134,7 +177,7 @@ def triage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect(reverse("operations:index") + (f"?{request.GET.urlencode()}"))
-    context = _board_context(request, _filters(request))
+    context = _board(request)
     context["action_error"] = error
     # A refused action answers 200 with the message on the board: htmx swaps only 2xx.
     return render(request, "operations/_triage_board.html", context)

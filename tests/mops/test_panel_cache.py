@@ -35,11 +35,11 @@ def ops(org, client):
     return client
 
 
-def _overview(client) -> tuple[str, int]:
-    """The overview's HTML without what differs between any two responses (the masked CSRF
-    token, the CSP nonce), and its query count."""
+def _overview(client, url: str = "/") -> tuple[str, int]:
+    """The overview's (or ``url``'s) HTML without what differs between any two responses (the
+    masked CSRF token, the CSP nonce), and its query count."""
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/")
+        response = client.get(url)
     assert response.status_code == 200
     html = re.sub(
         r'(name="csrf-token" content|name="csrfmiddlewaretoken" value|nonce)="[^"]*"',
@@ -159,6 +159,42 @@ def test_a_write_committed_while_the_panel_is_built_is_not_missed(ops, org, monk
         other.close()
     html = _overview(ops)[0]
     assert "Pixel lost" in html and "Tag manager down" not in html
+
+
+def test_the_triage_pages_database_parts_are_cached_until_a_table_they_read_changes(ops, org):
+    """The check grid, the filter bar's lists and the severity policies of the triage page and
+    board (``operations.views.triage``) are cached for the user: a check's new state, a new
+    tool and a changed policy each show on the next page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mops.permissions import grant_team_access
+    from operations.models import Check, SeverityPolicy
+    from tests.operations.incident_support import make_tool
+
+    team = org["teams"][S]
+    tool = make_tool(team, name="GTM")
+    check = Check.objects.create(
+        name="Tag fires", kind="http", url="https://example.com", tool=tool, team=team
+    )
+    grant_team_access(team, check)
+    Check.objects.filter(pk=check.pk).update(state="up")
+    incident = make_incident(org, title="Tag manager down", severity="sev1")
+    Incident.objects.filter(pk=incident.pk).update(
+        triggered_at=timezone.now() - timedelta(minutes=10)
+    )
+    first, built = _overview(ops, "/operations/")
+    second, served = _overview(ops, "/operations/")
+    assert second == first and served < built  # the parts' queries are not sent
+    assert ">1 up</span>" in first and 'data-count="overdue">1<' in first  # past its 5 minutes
+    Check.objects.filter(pk=check.pk).update(state="down")
+    assert ">1 down</span>" in _overview(ops, "/operations/triage/board/")[0]
+    make_tool(team, name="Braze")
+    assert ">Braze</option>" in _overview(ops, "/operations/")[0]
+    SeverityPolicy.objects.filter(team=None, severity="sev1").update(ack_minutes=60)
+    html = _overview(ops, "/operations/triage/board/")[0]
+    assert 'data-count="overdue">0<' in html and "ops-row-overdue" not in html
 
 
 def test_losing_a_permission_shows_on_the_next_overview(ops, org):
