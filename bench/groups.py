@@ -179,7 +179,7 @@ def report_pages(
             queries_same=same,
         )
     # no target of their own: what the same pages cost a team member, beside the admin's, and
-    # the pages with every panel built for each request, beside the cached
+    # the pages with every cached panel and part built for each request, beside the cached
     variants = [
         (
             f"{name}_member",
@@ -193,8 +193,8 @@ def report_pages(
         (
             f"{name}_built",
             name,
-            "with every panel built for each request (PANEL_CACHE_SECONDS=0, as after a write "
-            "to each table the panels read)",
+            "with every cached panel and part built for each request (PANEL_CACHE_SECONDS=0, "
+            "as after a write to each table they read)",
             "cached",
         )
         for name in BUILT_PAGES

@@ -23,9 +23,10 @@ PAGES = (
 # everything unfiltered, a member's every read goes through their object permissions.
 MEMBER = "manager"
 MEMBER_PAGES = ("overview", "triage", "triage_board")
-# The pages with panels, also with every panel built for each request (as after a write to each
-# table they read, or with PANEL_CACHE_SECONDS=0): the admin's, under the name ``<page>_built``.
-BUILT_PAGES = ("overview", "triage")
+# The pages with cached panels or parts (``mops.panel_cache``), also with all of them built for
+# each request (as after a write to each table they read, or with PANEL_CACHE_SECONDS=0): the
+# admin's, under the name ``<page>_built``.
+BUILT_PAGES = ("overview", "triage", "triage_board")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -139,9 +139,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Overview and section-page panels are cached per user and checked against the tables their
-# queries read (mops.panel_cache, PostgreSQL only); this bounds what only time changes in them
-# (relative times, "overdue"). 0 turns the cache off.
+# Overview and section-page panels (and the parts of pages given to mops.panel_cache.cached) are
+# cached per user and checked against the tables their queries read (PostgreSQL only); this
+# bounds what only time changes in them (relative times, "overdue"). 0 turns the cache off.
 PANEL_CACHE_SECONDS = _read("PANEL_CACHE_SECONDS", env.int, default=60)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

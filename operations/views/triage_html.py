@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from mops.relative_time import Clock
 from mops.reverse_many import url_for_each
@@ -62,7 +62,7 @@ class BoardRows:
         self.state_badges = {
             value: state_badge(value, str(label)) for value, label in IncidentState.choices
         }
-        self.overdue = escape(_("overdue"))
+        self.overdue = escape(pgettext("badge", "overdue"))
         self.acknowledged = escape(_("acknowledged"))
         self.nobody = escape(_("nobody"))
 

@@ -292,6 +292,7 @@ def test_board_rows_show_deadline_alerts_and_assignee(org, client, board_data):
 
     ja = client.get(BOARD, headers={"accept-language": "ja"}).content.decode()
     assert "アラート 3 件" in ja and "担当者なし" in ja and "残り 14" in ja
+    assert '<span class="badge red">期限超過</span> 1時間 超過<' in ja  # the badge's own word
 
 
 @pytest.mark.django_db
