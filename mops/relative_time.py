@@ -157,14 +157,22 @@ def timesince(value: datetime, now: datetime | None = None) -> str:
     """Django's ``timesince``: "2 days, 4 hours"."""
     if not isinstance(value, datetime) or not isinstance(now, datetime | None):
         return django_timesince.timesince(value, now)
-    return _words("timesince", _units(value, _in_zone_of(value, now)), get_language())
+    return _since(value, now, get_language())
+
+
+def _since(value: datetime, now: datetime | None, language: str | None) -> str:
+    return _words("timesince", _units(value, _in_zone_of(value, now)), language)
+
+
+def _until(value: datetime, now: datetime | None, language: str | None) -> str:
+    return _words("timesince", _units(_in_zone_of(value, now), value), language)
 
 
 def timeuntil(value: datetime, now: datetime | None = None) -> str:
     """Django's ``timeuntil``: "12 minutes"."""
     if not isinstance(value, datetime) or not isinstance(now, datetime | None):
         return django_timesince.timeuntil(value, now)
-    return _words("timesince", _units(_in_zone_of(value, now), value), get_language())
+    return _until(value, now, get_language())
 
 
 class Clock:
@@ -186,8 +194,8 @@ class Clock:
 
     def since(self, value: datetime) -> str:
         """``timesince(value, now)``."""
-        return _words("timesince", _units(value, _in_zone_of(value, self.now)), self.language)
+        return _since(value, self.now, self.language)
 
     def until(self, value: datetime) -> str:
         """``timeuntil(value, now)``."""
-        return _words("timesince", _units(_in_zone_of(value, self.now), value), self.language)
+        return _until(value, self.now, self.language)

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from mops.permissions import restrict
+from mops.permissions import among, restrict
 
 from ..models import Check, CheckResult, CheckState, Flip
 
@@ -26,9 +26,7 @@ def checks_for(*, user: Any, action: str = "view") -> QuerySet[Check]:
 
 def results_for(*, user: Any) -> QuerySet[CheckResult]:
     """Results of the checks the user may see, newest first."""
-    return CheckResult.objects.filter(monitor__in=checks_for(user=user).values("pk")).order_by(
-        "-at", "-pk"
-    )
+    return among(CheckResult.objects.all(), "monitor", checks_for(user=user)).order_by("-at", "-pk")
 
 
 def state_counts(*, user: Any) -> dict[str, int]:

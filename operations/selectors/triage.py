@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mops.permissions import is_admin, restrict
+from mops.permissions import among, is_admin, restrict
 
 from ..models import (
     OPEN_STATES,
@@ -169,12 +169,12 @@ def tool_names(incident_ids: list[int]) -> defaultdict[int, list[str]]:
     if not incident_ids:
         return names
     links = Incident.affected_tools.through._meta.db_table
-    placeholders = ", ".join(["%s"] * len(incident_ids))
+    id_params = ", ".join(["%s"] * len(incident_ids))  # one parameter per id
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT link.incident_id, tool.name FROM {links} AS link "  # noqa: S608 - table names
             f"JOIN {Tool._meta.db_table} AS tool ON tool.id = link.tool_id "
-            f"WHERE link.incident_id IN ({placeholders}) ORDER BY tool.name, tool.id",
+            f"WHERE link.incident_id IN ({id_params}) ORDER BY tool.name, tool.id",
             [int(pk) for pk in incident_ids],
         )
         for incident_id, tool_name in cursor.fetchall():
@@ -264,11 +264,11 @@ def recent_events(*, user: Any, limit: int = 15) -> list[FeedEvent]:
     again to look its own up: 12 translations a line, 6-7 ms of the board's 15 lines.)"""
     kinds = {value: str(label) for value, label in EventKind.choices}
     states = {value: str(label) for value, label in IncidentState.choices}
-    lines = IncidentEvent.objects.order_by("-at", "-pk").values_list(
-        "incident_id", "at", "kind", "to_state", "message", "actor__username"
+    lines = (
+        among(IncidentEvent.objects.all(), "incident", incidents_for(user=user))
+        .order_by("-at", "-pk")
+        .values_list("incident_id", "at", "kind", "to_state", "message", "actor__username")
     )
-    if not is_admin(user):  # an admin sees every incident: no filter to build (0.6 ms)
-        lines = lines.filter(incident_id__in=incidents_for(user=user).values("pk"))
     return [
         FeedEvent(
             incident_id,

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mops.permissions import among
+
 from ..models import OPEN_STATES, Incident
-from ..selectors.incidents import severity_policies
+from ..selectors.incidents import incidents_for, severity_policies
 from ..selectors.triage import triage_counts, triage_rows
 
 
@@ -58,9 +60,7 @@ def incident_spans(*, start: Any, end: Any, scope: Any = None) -> list[dict[str,
     elif model == "analytics.Kpi":
         items = {"kpi": scope}
     if items.get("user") is not None:
-        from ..selectors.incidents import incidents_for
-
-        qs = qs.filter(pk__in=incidents_for(user=items["user"]).values("pk"))
+        qs = among(qs, "pk", incidents_for(user=items["user"]))
     if items.get("campaign") is not None:
         qs = qs.filter(affected_campaigns=items["campaign"])
     if items.get("campaigns"):
