@@ -5,7 +5,14 @@ benchmark has no broker, where it would run eagerly inside the request. It is me
 own (``recompute_*``), so the receivers of ``facts_changed`` are disconnected here.
 """
 
+import warnings
+
 from bench.env import quiet_facts_changed
-from mops.wsgi import application  # noqa: F401  (sets up Django)
+
+# WhiteNoise warns that nothing is collected (no ``collectstatic`` in a checkout); the push
+# serves no static file
+warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+
+from mops.wsgi import application  # noqa: E402, F401  (sets up Django)
 
 quiet_facts_changed()
