@@ -59,13 +59,18 @@ def production_environment(url: str) -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
-def setup_django(migrate: bool) -> None:
+def quiet_missing_static() -> None:
+    """WhiteNoise warns that no static files are collected (a checkout has run no
+    ``collectstatic``); the benchmarks time the server without them."""
     import warnings
 
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
+
+
+def setup_django(migrate: bool) -> None:
     import django
 
-    # WhiteNoise looks for collected static files; the benchmarks time the server without them.
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
+    quiet_missing_static()
     django.setup()
     if migrate:
         from django.core.management import call_command

@@ -25,13 +25,13 @@ class Report:
         self, name: str, ratio: float | None, text: str, target: str = "", **values: Any
     ) -> None:
         met, verdict = None, ""
-        if ratio is not None and target and self.mode != "full":
-            # the targets are set for the full sizes; a smoke run's small loads say nothing of them
-            verdict = "; not judged at quick sizes"
-        elif ratio is not None and target:
-            op, bound = target.split()
-            met = ratio <= float(bound) if op == "<=" else ratio >= float(bound)
-            verdict = "; target met" if met else "; target NOT met"
+        if ratio is not None and target:
+            if self.mode == "full":
+                op, bound = target.split()
+                met = ratio <= float(bound) if op == "<=" else ratio >= float(bound)
+                verdict = "; target met" if met else "; target NOT met"
+            else:  # the targets are set for the full sizes; a smoke run's say nothing of them
+                verdict = "; not judged at quick sizes"
         shown = "n/a" if ratio is None else f"{ratio:.3f}x" if ratio < 0.1 else f"{ratio:.2f}x"
         line = f"{name}: {shown} ({text}{f'; target {target}x' if target else ''}{verdict})"
         self._record(name, line, ratio=ratio, target=target or None, met=met, **values)

@@ -5,13 +5,9 @@ benchmark has no broker, where it would run eagerly inside the request. It is me
 own (``recompute_*``), so the receivers of ``facts_changed`` are disconnected here.
 """
 
-import warnings
+from bench.env import quiet_facts_changed, quiet_missing_static
 
-from bench.env import quiet_facts_changed
-
-# WhiteNoise warns that nothing is collected (no ``collectstatic`` in a checkout); the push
-# serves no static file
-warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+quiet_missing_static()  # before the application's middleware is made
 
 from mops.wsgi import application  # noqa: E402, F401  (sets up Django)
 
